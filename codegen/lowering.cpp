@@ -1,0 +1,161 @@
+#include "codegen/lowering.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+namespace nnc::codegen {
+
+using namespace llvm;
+using ir::OpKind;
+
+Lowering::Lowering(Module &m, Function *fn, Value *batch) : m_(m), fn_(fn), b_(m.getContext()), batch_(batch) {}
+
+Type *Lowering::elemType(ir::DType t) {
+  switch (t) {
+  case ir::DType::F32: return b_.getFloatTy();
+  case ir::DType::F64: return b_.getDoubleTy();
+  case ir::DType::I32: return b_.getInt32Ty();
+  }
+  return nullptr;
+}
+
+Value *Lowering::dim(int64_t d) { return d == ir::kBatch ? batch_ : i64(d); }
+
+Value *Lowering::numElements(const ir::Shape &s) {
+  Value *n = i64(1);
+  for (int64_t d : s.dims)
+    n = b_.CreateMul(n, dim(d));
+  return n;
+}
+
+Value *Lowering::fconst(ir::DType t, double v) { return ConstantFP::get(elemType(t), v); }
+
+Value *Lowering::loadAt(Value *ptr, ir::DType t, Value *index) {
+  Type *ty = elemType(t);
+  return b_.CreateLoad(ty, b_.CreateInBoundsGEP(ty, ptr, index));
+}
+
+void Lowering::storeAt(Value *ptr, ir::DType t, Value *index, Value *v) {
+  Type *ty = elemType(t);
+  b_.CreateStore(v, b_.CreateInBoundsGEP(ty, ptr, index));
+}
+
+Value *Lowering::load(const ir::Node *n, Value *index) {
+  if (n->kind == OpKind::Constant)
+    return fconst(n->type.dtype, n->scalar);
+  if (n->kind == OpKind::BatchSize)
+    return b_.CreateSIToFP(batch_, elemType(n->type.dtype));
+  return loadAt(storage(n), n->type.dtype, index);
+}
+
+void Lowering::store(const ir::Node *n, Value *index, Value *v) {
+  storeAt(storage(n), n->type.dtype, index, v);
+}
+
+AllocaInst *Lowering::entryAlloca(Type *t) {
+  BasicBlock &entry = fn_->getEntryBlock();
+  IRBuilder<> eb(&entry, entry.begin());
+  return eb.CreateAlloca(t);
+}
+
+void Lowering::loop(Value *count, const std::function<void(Value *)> &body) {
+  LLVMContext &c = ctx();
+  BasicBlock *pre = b_.GetInsertBlock();
+  BasicBlock *header = BasicBlock::Create(c, "loop", fn_);
+  BasicBlock *bodyBB = BasicBlock::Create(c, "body", fn_);
+  BasicBlock *exit = BasicBlock::Create(c, "done", fn_);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(header);
+  PHINode *i = b_.CreatePHI(b_.getInt64Ty(), 2, "i");
+  i->addIncoming(i64(0), pre);
+  b_.CreateCondBr(b_.CreateICmpSLT(i, count), bodyBB, exit);
+  b_.SetInsertPoint(bodyBB);
+  body(i);
+  Value *next = b_.CreateAdd(i, i64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  i->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateBr(header);
+  b_.SetInsertPoint(exit);
+}
+
+void Lowering::loopNest(const std::vector<Value *> &dims,
+                        const std::function<void(const std::vector<Value *> &)> &body) {
+  std::vector<Value *> idx;
+  std::function<void(size_t)> rec = [&](size_t level) {
+    if (level == dims.size()) {
+      body(idx);
+      return;
+    }
+    loop(dims[level], [&](Value *i) {
+      idx.push_back(i);
+      rec(level + 1);
+      idx.pop_back();
+    });
+  };
+  rec(0);
+}
+
+std::vector<Value *> Lowering::broadcastStrides(const ir::Shape &operand, const ir::Shape &out) {
+  size_t rank = out.rank(), lead = rank - operand.rank();
+  std::vector<Value *> strides(rank, i64(0));
+  Value *stride = i64(1);
+  for (size_t i = rank; i-- > lead;) {
+    int64_t d = operand.dims[i - lead];
+    if (!(d == 1 && out.dims[i] != 1))
+      strides[i] = stride;
+    stride = b_.CreateMul(stride, dim(d));
+  }
+  return strides;
+}
+
+Value *Lowering::exp(Value *x) { return b_.CreateUnaryIntrinsic(Intrinsic::exp, x); }
+Value *Lowering::log(Value *x) { return b_.CreateUnaryIntrinsic(Intrinsic::log, x); }
+Value *Lowering::maxnum(Value *x, Value *y) { return b_.CreateBinaryIntrinsic(Intrinsic::maxnum, x, y); }
+
+Value *Lowering::scalarUnary(OpKind k, Value *x) {
+  Type *t = x->getType();
+  Value *one = ConstantFP::get(t, 1.0), *zero = ConstantFP::get(t, 0.0);
+  switch (k) {
+  case OpKind::Neg: return b_.CreateFNeg(x);
+  case OpKind::Exp: return exp(x);
+  case OpKind::Log: return log(x);
+  case OpKind::Sqrt: return b_.CreateUnaryIntrinsic(Intrinsic::sqrt, x);
+  case OpKind::Relu: // x > 0 ? x : 0 (NaN propagates)
+    return b_.CreateSelect(b_.CreateFCmpOLE(x, zero), zero, x);
+  case OpKind::Sigmoid:
+    return b_.CreateFDiv(one, b_.CreateFAdd(one, exp(b_.CreateFNeg(x))));
+  case OpKind::Tanh: {
+    const char *fname = t->isFloatTy() ? "tanhf" : "tanh";
+    FunctionCallee f = m_.getOrInsertFunction(fname, FunctionType::get(t, {t}, false));
+    if (auto *fn = dyn_cast<Function>(f.getCallee())) {
+      fn->setDoesNotThrow();
+      fn->setOnlyAccessesInaccessibleMemory(); // errno only
+    }
+    return b_.CreateCall(f, {x});
+  }
+  default: break;
+  }
+  assert(false && "not an elementwise unary op");
+  return nullptr;
+}
+
+Value *Lowering::scalarBinary(OpKind k, Value *x, Value *y) {
+  Type *t = x->getType();
+  switch (k) {
+  case OpKind::Add: return b_.CreateFAdd(x, y);
+  case OpKind::Sub: return b_.CreateFSub(x, y);
+  case OpKind::Mul: return b_.CreateFMul(x, y);
+  case OpKind::Div: return b_.CreateFDiv(x, y);
+  case OpKind::Pow: return b_.CreateBinaryIntrinsic(Intrinsic::pow, x, y);
+  case OpKind::Greater:
+    return b_.CreateSelect(b_.CreateFCmpOGT(x, y), ConstantFP::get(t, 1.0), ConstantFP::get(t, 0.0));
+  default: break;
+  }
+  assert(false && "not an elementwise binary op");
+  return nullptr;
+}
+
+void lowerCopy(Lowering &L, const ir::Node *src, Value *dst, ir::DType t, Value *count) {
+  bool scalar = src->shape().numElements(1) == 1 && !src->shape().hasBatch();
+  L.loop(count, [&](Value *i) { L.storeAt(dst, t, i, L.load(src, scalar ? L.i64(0) : i)); });
+}
+
+} // namespace nnc::codegen

@@ -1,0 +1,74 @@
+// State shared by the per-op lowerings while one ir::Graph becomes one LLVM
+// function: where each node's buffer lives and how to load, store and loop.
+// Private to codegen/.
+#pragma once
+#include "ir/graph.h"
+
+#include <functional>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+#include <unordered_map>
+
+namespace nnc::codegen {
+
+class Lowering {
+public:
+  Lowering(llvm::Module &m, llvm::Function *fn, llvm::Value *batch);
+
+  llvm::LLVMContext &ctx() { return m_.getContext(); }
+  llvm::Module &module() { return m_; }
+  llvm::IRBuilder<> &b() { return b_; }
+
+  llvm::Type *elemType(ir::DType t);
+  /// A dimension as an i64 value (B becomes the run-time batch size).
+  llvm::Value *dim(int64_t d);
+  llvm::Value *numElements(const ir::Shape &s);
+  llvm::Value *i64(int64_t v) { return b_.getInt64(v); }
+  llvm::Value *fconst(ir::DType t, double v);
+
+  /// Buffer of a node (binding, workspace slot); not for Constant/BatchSize.
+  void setStorage(const ir::Node *n, llvm::Value *ptr) { storage_[n] = ptr; }
+  llvm::Value *storage(const ir::Node *n) const { return storage_.at(n); }
+  /// Element `index` of n (scalars: Constant and BatchSize are immediates).
+  llvm::Value *load(const ir::Node *n, llvm::Value *index);
+  void store(const ir::Node *n, llvm::Value *index, llvm::Value *v);
+  llvm::Value *loadAt(llvm::Value *ptr, ir::DType t, llvm::Value *index);
+  void storeAt(llvm::Value *ptr, ir::DType t, llvm::Value *index, llvm::Value *v);
+
+  /// A stack slot in the function's entry block (safe to use inside loops).
+  llvm::AllocaInst *entryAlloca(llvm::Type *t);
+  /// for (i = 0; i < count; ++i) body(i)
+  void loop(llvm::Value *count, const std::function<void(llvm::Value *)> &body);
+  /// Nested loops over `dims`, outermost first; body gets one index per dim.
+  void loopNest(const std::vector<llvm::Value *> &dims,
+                const std::function<void(const std::vector<llvm::Value *> &)> &body);
+
+  /// Row-major strides of `operand` when broadcast to `outShape` (0 where broadcast).
+  std::vector<llvm::Value *> broadcastStrides(const ir::Shape &operand, const ir::Shape &outShape);
+  /// Scalar math used by several lowerings.
+  llvm::Value *scalarUnary(ir::OpKind k, llvm::Value *x);
+  llvm::Value *scalarBinary(ir::OpKind k, llvm::Value *x, llvm::Value *y);
+  llvm::Value *exp(llvm::Value *x);
+  llvm::Value *log(llvm::Value *x);
+  llvm::Value *maxnum(llvm::Value *x, llvm::Value *y);
+
+private:
+  llvm::Module &m_;
+  llvm::Function *fn_;
+  llvm::IRBuilder<> b_;
+  llvm::Value *batch_;
+  std::unordered_map<const ir::Node *, llvm::Value *> storage_;
+};
+
+// Per-op lowerings (one file each family). Each writes node `n`'s buffer.
+void lowerElementwise(Lowering &L, const ir::Node &n); // unary, binary, broadcast, reshape
+void lowerMatMul(Lowering &L, const ir::Node &n);
+void lowerTranspose(Lowering &L, const ir::Node &n);
+void lowerReduce(Lowering &L, const ir::Node &n);
+void lowerSoftmax(Lowering &L, const ir::Node &n);
+void lowerSoftmaxCrossEntropy(Lowering &L, const ir::Node &n);
+void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n);
+/// Copies `count` elements of `src` into the buffer `dst`.
+void lowerCopy(Lowering &L, const ir::Node *src, llvm::Value *dst, ir::DType t, llvm::Value *count);
+
+} // namespace nnc::codegen

@@ -1,0 +1,155 @@
+// Gradient rules, one per primitive op. Each rule receives the node, the
+// gradient flowing into its result, and returns the gradient for each operand
+// (null where none flows: class ids, non-differentiable masks).
+#include "ir/autodiff.h"
+
+#include "ir/builder.h"
+
+#include <cassert>
+#include <fmt/format.h>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace nnc::ir {
+
+namespace {
+
+using Grads = std::vector<Node *>;
+
+/// Gradient of a reduction: reinsert reduced axes as 1s, then broadcast.
+Node *expandReduced(Builder &b, Node *g, const Node *reduce) {
+  const Node *x = reduce->operand(0);
+  if (!reduce->keepdims) {
+    std::vector<int64_t> kept = x->shape().dims;
+    for (int64_t ax : reduce->axes)
+      kept[ax] = 1;
+    g = b.reshape(g, Shape(kept));
+  }
+  return b.broadcast(g, x->shape());
+}
+
+Grads gradientRule(Builder &b, Node *n, Node *g) {
+  Node *x = n->operands.empty() ? nullptr : n->operand(0);
+  Node *y = n->operands.size() > 1 ? n->operand(1) : nullptr;
+  auto one = [&] { return b.constant(1.0, n->type.dtype); };
+  switch (n->kind) {
+  case OpKind::Add:
+    return {b.sumTo(g, x->shape()), b.sumTo(g, y->shape())};
+  case OpKind::Sub:
+    return {b.sumTo(g, x->shape()), b.sumTo(b.neg(g), y->shape())};
+  case OpKind::Mul:
+    return {b.sumTo(b.mul(g, y), x->shape()), b.sumTo(b.mul(g, x), y->shape())};
+  case OpKind::Div: // d(x/y)/dy = -(x/y)/y
+    return {b.sumTo(b.div(g, y), x->shape()), b.sumTo(b.neg(b.div(b.mul(g, n), y)), y->shape())};
+  case OpKind::Pow: { // d/dx = y*x^(y-1), d/dy = x^y * log(x)
+    Node *dx = b.mul(g, b.mul(y, b.binary(OpKind::Pow, x, b.sub(y, one()))));
+    Node *dy = b.mul(g, b.mul(n, b.unary(OpKind::Log, x)));
+    return {b.sumTo(dx, x->shape()), b.sumTo(dy, y->shape())};
+  }
+  case OpKind::Greater:
+    return {nullptr, nullptr}; // zero almost everywhere
+  case OpKind::Neg:
+    return {b.neg(g)};
+  case OpKind::Exp:
+    return {b.mul(g, n)};
+  case OpKind::Log:
+    return {b.div(g, x)};
+  case OpKind::Sqrt: // 1/(2 sqrt x)
+    return {b.div(b.mul(g, b.constant(0.5, n->type.dtype)), n)};
+  case OpKind::Relu:
+    return {b.mul(g, b.binary(OpKind::Greater, x, b.constant(0.0, n->type.dtype)))};
+  case OpKind::Sigmoid: // s(1-s)
+    return {b.mul(g, b.mul(n, b.sub(one(), n)))};
+  case OpKind::Tanh: // 1 - t^2
+    return {b.mul(g, b.sub(one(), b.mul(n, n)))};
+  case OpKind::MatMul: {
+    if (x->shape().rank() == 1) { // [K] @ [K,N]: treat x as [1,K]
+      Node *x2 = b.reshape(x, Shape({1, x->shape().dims[0]}));
+      Node *g2 = b.reshape(g, Shape({1, g->shape().dims[0]}));
+      return {b.reshape(b.matmul(g2, b.transpose(y)), x->shape()), b.matmul(b.transpose(x2), g2)};
+    }
+    return {b.matmul(g, b.transpose(y)), b.matmul(b.transpose(x), g)};
+  }
+  case OpKind::Transpose:
+    return {b.transpose(g)};
+  case OpKind::Reshape:
+    return {b.reshape(g, x->shape())};
+  case OpKind::Broadcast:
+    return {b.sumTo(g, x->shape())};
+  case OpKind::ReduceSum:
+    return {expandReduced(b, g, n)};
+  case OpKind::ReduceMax: { // routes g to the maxima: mask = 1 - (max > x)
+    Node *m = expandReduced(b, n, n);
+    Node *mask = b.sub(one(), b.binary(OpKind::Greater, m, x));
+    return {b.mul(expandReduced(b, g, n), mask)};
+  }
+  case OpKind::Softmax: { // y * (g - sum(g*y, last axis))
+    Node *s = b.reduceSum(b.mul(g, n), {-1}, /*keepdims=*/true);
+    return {b.mul(n, b.sub(g, s))};
+  }
+  case OpKind::SoftmaxCrossEntropy:
+    return {b.softmaxCrossEntropyGrad(x, y, g), nullptr};
+  default: {
+    NoGradientError e(fmt::format("op '{}' has no gradient rule", opName(n->kind)));
+    e.node = n;
+    throw e;
+  }
+  }
+}
+
+bool isLeaf(OpKind k) {
+  return k == OpKind::Input || k == OpKind::Param || k == OpKind::State ||
+         k == OpKind::Constant || k == OpKind::BatchSize;
+}
+
+} // namespace
+
+std::map<Node *, Node *> buildGradients(Graph &g, Node *loss, const std::vector<Node *> &extraWrt) {
+  assert(loss && loss->shape().isScalar());
+  std::vector<Node *> wrt = g.nodesOfKind(OpKind::Param);
+  wrt.insert(wrt.end(), extraWrt.begin(), extraWrt.end());
+
+  // Forward: which nodes depend on something we differentiate with respect to.
+  std::unordered_set<Node *> needsGrad(wrt.begin(), wrt.end());
+  std::vector<Node *> order;
+  for (auto &up : g.nodes()) {
+    Node *n = up.get();
+    order.push_back(n);
+    for (Node *op : n->operands)
+      if (needsGrad.count(op) && n->kind != OpKind::Assign && n->kind != OpKind::Output)
+        needsGrad.insert(n);
+    if (n == loss)
+      break;
+  }
+
+  Builder b(g);
+  std::unordered_map<Node *, Node *> grad;
+  grad[loss] = b.constant(1.0, loss->type.dtype);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node *n = *it;
+    auto gi = grad.find(n);
+    if (gi == grad.end() || isLeaf(n->kind) || !needsGrad.count(n))
+      continue;
+    b.setLoc(n->loc);
+    Grads opGrads = gradientRule(b, n, gi->second);
+    for (size_t i = 0; i < n->operands.size(); ++i) {
+      Node *op = n->operand(i);
+      if (!opGrads[i] || !needsGrad.count(op))
+        continue;
+      auto [slot, fresh] = grad.try_emplace(op, opGrads[i]);
+      if (!fresh) // fan-out: gradients of every use are summed
+        slot->second = b.add(slot->second, opGrads[i]);
+    }
+  }
+
+  std::map<Node *, Node *> result;
+  b.setLoc({});
+  for (Node *p : wrt) {
+    auto gi = grad.find(p);
+    result[p] = gi != grad.end() ? gi->second
+                                 : b.broadcast(b.constant(0.0, p->type.dtype), p->shape());
+  }
+  return result;
+}
+
+} // namespace nnc::ir

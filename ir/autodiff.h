@@ -1,0 +1,24 @@
+// Symbolic reverse-mode autodiff, graph -> graph: appends to `g` the nodes that
+// compute d(loss)/d(param) for every Param. Gradients of a value used several
+// times are summed; gradients of broadcast operands are summed back to the
+// operand's shape. Rules are per primitive op (autodiff.cpp).
+#pragma once
+#include "ir/graph.h"
+
+#include <map>
+#include <stdexcept>
+
+namespace nnc::ir {
+
+/// Thrown when an op on a path to the loss has no gradient rule.
+struct NoGradientError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+  const Node *node = nullptr;
+};
+
+/// Returns, for each Param (and each node in `extraWrt`), its gradient node.
+/// Params that do not reach the loss get a zero gradient (a broadcast constant).
+std::map<Node *, Node *> buildGradients(Graph &g, Node *loss,
+                                        const std::vector<Node *> &extraWrt = {});
+
+} // namespace nnc::ir

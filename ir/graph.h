@@ -1,0 +1,86 @@
+// The graph IR: a list of SSA nodes in topological order. Each node is one
+// primitive tensor op producing one value (or an effect: assign, output).
+// Nodes are owned by their Graph; operands point at earlier nodes.
+#pragma once
+#include "ir/types.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nnc::ir {
+
+enum class OpKind {
+#define NNC_OP(E, name, arity) E,
+#include "ir/ops.def"
+};
+
+const char *opName(OpKind k);
+/// Operand count of `k`, or -1 if variable.
+int opArity(OpKind k);
+bool isElementwiseUnary(OpKind k);
+bool isElementwiseBinary(OpKind k);
+
+/// Where a node came from in the model source; line 0 means unknown.
+struct SourceLoc {
+  std::string file;
+  int line = 0, col = 0;
+};
+
+/// How a parameter or optimizer state is filled before training.
+struct Initializer {
+  enum Kind { Zeros, Ones, Constant, Uniform, Normal, GlorotUniform, GlorotNormal, HeUniform, HeNormal };
+  Kind kind = Zeros;
+  double a = 0, b = 0; // constant value; uniform lo/hi; normal mean/std
+  std::string str() const;
+};
+
+struct Node {
+  int id = 0;
+  OpKind kind;
+  TensorType type;
+  std::vector<struct Node *> operands;
+  std::string name;          // input/param/state/output name; printed as %name
+  double scalar = 0;         // Constant value
+  int64_t classes = 0;       // Input of class ids: number of classes
+  std::vector<int64_t> axes; // ReduceSum/ReduceMax axes
+  bool keepdims = false;
+  Initializer init;          // Param/State
+  SourceLoc loc;
+
+  Node *operand(size_t i) const { return operands[i]; }
+  const Shape &shape() const { return type.shape; }
+};
+
+class Graph {
+public:
+  explicit Graph(std::string name = "model") : name_(std::move(name)) {}
+  Graph(const Graph &) = delete;
+  Graph &operator=(const Graph &) = delete;
+
+  const std::string &name() const { return name_; }
+  void setName(std::string n) { name_ = std::move(n); }
+
+  /// Appends a node; `type` must already be inferred (see Builder).
+  Node *append(OpKind kind, TensorType type, std::vector<Node *> operands);
+  const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
+
+  std::vector<Node *> nodesOfKind(OpKind k) const;
+  Node *findNamed(OpKind k, const std::string &name) const;
+  /// The scalar loss value (operand of the Output named "loss"), or null.
+  Node *loss() const;
+
+  /// Deep copy with the same ids and attributes.
+  std::unique_ptr<Graph> clone() const;
+  /// Removes every Output except the one named `keep`.
+  void dropOutputsExcept(const std::string &keep);
+  /// Removes nodes not reachable from effects (assign/output); renumbers ids.
+  void eraseDeadNodes();
+
+private:
+  std::string name_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  int nextId_ = 0;
+};
+
+} // namespace nnc::ir

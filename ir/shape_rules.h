@@ -1,0 +1,30 @@
+// Shape rules of the graph IR. Each returns the result type or a message
+// naming both shapes and the rule broken; the front end turns the message
+// into a located diagnostic, the Builder asserts it is empty.
+#pragma once
+#include "ir/graph.h"
+
+#include <string>
+
+namespace nnc::ir {
+
+struct TypeOrError {
+  TensorType type;
+  std::string error; // empty on success
+  bool ok() const { return error.empty(); }
+};
+
+/// NumPy broadcasting of two shapes (B broadcasts only with B or 1).
+TypeOrError broadcastTypes(const TensorType &a, const TensorType &b, const char *verb);
+/// Type of an elementwise binary op `k` on a and b.
+TypeOrError binaryType(OpKind k, const TensorType &a, const TensorType &b);
+/// [M,K] @ [K,N] -> [M,N]; also [K] @ [K,N] -> [N].
+TypeOrError matmulType(const TensorType &a, const TensorType &b);
+/// Reduction over `axes` (negative counts from the end).
+TypeOrError reduceType(const TensorType &a, std::vector<int64_t> &axes, bool keepdims);
+/// Reshape to `to`, which may hold one kBatch that matches a's batch dimension.
+TypeOrError reshapeType(const TensorType &a, const Shape &to);
+/// softmax_cross_entropy(logits f32[B,K], labels i32[B]).
+TypeOrError crossEntropyType(const TensorType &logits, const TensorType &labels);
+
+} // namespace nnc::ir

@@ -1,0 +1,20 @@
+#include "ir/training_graph.h"
+
+#include "ir/autodiff.h"
+
+
+namespace nnc::ir {
+
+std::unique_ptr<Graph> buildTrainingGraph(const Graph &forward, const OptimizerConfig &opt) {
+  std::unique_ptr<Graph> g = forward.clone();
+  g->setName(forward.name() + ".train");
+  // The step reports only the loss: other outputs are inference's business.
+  g->dropOutputsExcept("loss");
+  g->eraseDeadNodes();
+  auto grads = buildGradients(*g, g->loss());
+  appendOptimizerUpdate(*g, grads, opt);
+  g->eraseDeadNodes();
+  return g;
+}
+
+} // namespace nnc::ir
