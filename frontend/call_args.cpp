@@ -1,0 +1,76 @@
+#include "frontend/call_args.h"
+
+#include "frontend/suggest.h"
+
+#include <fmt/format.h>
+
+namespace nnc::frontend {
+
+namespace {
+
+/// "(units, activation)".
+std::string signature(const std::vector<ParamSpec> &params) {
+  std::string s = "(";
+  for (size_t i = 0; i < params.size(); ++i)
+    s += (i ? ", " : "") + params[i].name;
+  return s + ")";
+}
+
+} // namespace
+
+std::optional<BoundArgs> bindArgs(LoweringContext &cx, const ast::Expr &call,
+                                  const std::vector<ParamSpec> &params) {
+  BoundArgs bound(params.size(), nullptr);
+  bool ok = true, sawKeyword = false;
+  size_t positional = 0;
+  for (const ast::Arg &arg : call.args) {
+    if (arg.keyword.empty()) {
+      if (sawKeyword) {
+        cx.error(arg.value->span, "a positional argument cannot follow a keyword argument");
+        return std::nullopt;
+      }
+      if (positional >= params.size()) {
+        size_t given = 0;
+        for (const ast::Arg &a : call.args)
+          given += a.keyword.empty();
+        cx.error(arg.value->span,
+                 fmt::format("{} takes at most {} argument{} {}, got {}{}", call.text,
+                             params.size(), params.size() == 1 ? "" : "s", signature(params),
+                             given, call.piped ? " counting the piped value" : ""));
+        return std::nullopt;
+      }
+      bound[positional++] = arg.value.get();
+      continue;
+    }
+    sawKeyword = true;
+    size_t i = 0;
+    while (i < params.size() && params[i].name != arg.keyword)
+      ++i;
+    if (i == params.size()) {
+      std::vector<std::string> names;
+      for (const ParamSpec &p : params)
+        names.push_back(p.name);
+      std::string hint = didYouMean(arg.keyword, names);
+      cx.error(arg.keywordSpan,
+               fmt::format("{} has no parameter '{}'{}", call.text, arg.keyword,
+                           hint.empty() ? "; its parameters are " + signature(params) : hint));
+      ok = false;
+    } else if (bound[i]) {
+      cx.error(arg.keywordSpan, fmt::format("{} got parameter '{}' twice", call.text, arg.keyword));
+      ok = false;
+    } else {
+      bound[i] = arg.value.get();
+    }
+  }
+  if (!ok)
+    return std::nullopt;
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].required && !bound[i]) {
+      cx.error(call.opSpan, fmt::format("{} needs argument '{}' {}", call.text, params[i].name,
+                                      signature(params)));
+      return std::nullopt;
+    }
+  return bound;
+}
+
+} // namespace nnc::frontend

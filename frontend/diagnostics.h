@@ -1,0 +1,39 @@
+// Diagnostics a user can cause: `file:line:col: error: message`, then the
+// source line and a caret under the span, like clang.
+#pragma once
+#include "ir/graph.h"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace nnc::frontend {
+
+struct Diagnostic {
+  ir::SourceLoc loc;
+  std::string message;
+  int length = 1; // columns under the caret
+};
+
+class DiagnosticEngine {
+public:
+  /// Maximum number of errors reported before the rest are dropped.
+  static constexpr int kMaxErrors = 20;
+
+  void error(const ir::SourceLoc &loc, std::string message, int length = 1);
+  bool hasErrors() const { return !errors_.empty(); }
+  const std::vector<Diagnostic> &errors() const { return errors_; }
+  /// Registers source text so that printed errors can show the line.
+  void addSource(const std::string &file, std::string text);
+  /// Prints every error with its source line and caret.
+  void print(std::ostream &os) const;
+  /// Errors reported after the first kMaxErrors, counted but not kept.
+  int droppedCount() const { return dropped_; }
+
+private:
+  std::vector<Diagnostic> errors_;
+  int dropped_ = 0;
+  std::vector<std::pair<std::string, std::string>> sources_;
+};
+
+} // namespace nnc::frontend

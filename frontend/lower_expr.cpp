@@ -1,0 +1,103 @@
+// Expressions: names, numeric literals, unary minus and the binary operators
+// + - * / (elementwise, NumPy broadcasting) and @ (matrix product). Calls are
+// in builtins.cpp. Shape errors are reported at the operator.
+#include "frontend/lower.h"
+
+#include "frontend/suggest.h"
+#include "ir/shape_rules.h"
+
+#include <fmt/format.h>
+
+namespace nnc::frontend {
+
+namespace {
+
+ir::Node *lowerName(LoweringContext &cx, const ast::Expr &e) {
+  if (const Symbol *symbol = cx.lookup(e.text))
+    return symbol->node; // null if its definition failed: already reported
+  auto later = cx.declaredNames.find(e.text);
+  if (later != cx.declaredNames.end())
+    cx.error(e.span, fmt::format("'{}' is used before its definition at {}", e.text,
+                                 LoweringContext::position(later->second)));
+  else if (isBuiltinFunction(e.text))
+    cx.error(e.span, fmt::format("'{0}' is a function; call it, as in {0}(x) or x -> {0}()", e.text));
+  else if (isLossFunction(e.text))
+    cx.error(e.span, fmt::format("'{0}' is a loss; use it in a loss statement: loss {0}(pred, y)",
+                                 e.text));
+  else
+    cx.error(e.span,
+             fmt::format("undefined name '{}'{}", e.text, didYouMean(e.text, cx.namesInScope())));
+  return nullptr;
+}
+
+ir::OpKind binaryOpKind(char op) {
+  switch (op) {
+  case '+': return ir::OpKind::Add;
+  case '-': return ir::OpKind::Sub;
+  case '*': return ir::OpKind::Mul;
+  default: return ir::OpKind::Div;
+  }
+}
+
+ir::Node *lowerBinary(LoweringContext &cx, const ast::Expr &e) {
+  ir::Node *lhs = lowerExpr(cx, *e.operands[0]);
+  ir::Node *rhs = lowerExpr(cx, *e.operands[1]);
+  if (!lhs || !rhs)
+    return nullptr;
+  cx.setLoc(e.opSpan);
+  if (e.op == '@') {
+    ir::TypeOrError t = ir::matmulType(lhs->type, rhs->type);
+    if (!t.ok()) {
+      cx.error(e.opSpan, t.error);
+      return nullptr;
+    }
+    return cx.builder.matmul(lhs, rhs);
+  }
+  ir::OpKind kind = binaryOpKind(e.op);
+  ir::TypeOrError t = ir::binaryType(kind, lhs->type, rhs->type);
+  if (!t.ok()) {
+    cx.error(e.opSpan, t.error);
+    return nullptr;
+  }
+  return cx.builder.binary(kind, lhs, rhs);
+}
+
+} // namespace
+
+bool requireFloat(LoweringContext &cx, const ir::Node *v, const ast::Span &at,
+                  const std::string &what) {
+  if (v->type.dtype != ir::DType::I32)
+    return true;
+  cx.error(at, fmt::format("{} needs a float tensor, got {} (class ids)", what, v->type.str()));
+  return false;
+}
+
+ir::Node *lowerExpr(LoweringContext &cx, const ast::Expr &e) {
+  switch (e.kind) {
+  case ast::ExprKind::Number:
+    cx.setLoc(e.span);
+    return cx.builder.constant(e.number);
+  case ast::ExprKind::Name:
+    return lowerName(cx, e);
+  case ast::ExprKind::Call:
+    return lowerCall(cx, e);
+  case ast::ExprKind::Binary:
+    return lowerBinary(cx, e);
+  case ast::ExprKind::Neg: {
+    ir::Node *x = lowerExpr(cx, *e.operands[0]);
+    if (!x || !requireFloat(cx, x, e.opSpan, "unary '-'"))
+      return nullptr;
+    cx.setLoc(e.opSpan);
+    return cx.builder.neg(x);
+  }
+  case ast::ExprKind::String:
+    cx.error(e.span, "a string is not a tensor value");
+    return nullptr;
+  case ast::ExprKind::List:
+    cx.error(e.span, "a list is not a tensor value");
+    return nullptr;
+  }
+  return nullptr;
+}
+
+} // namespace nnc::frontend
