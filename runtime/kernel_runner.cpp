@@ -1,0 +1,43 @@
+#include "runtime/kernel_runner.h"
+
+#include <stdexcept>
+
+namespace nnc::runtime {
+
+using codegen::Binding;
+
+KernelRunner::KernelRunner(codegen::KernelSignature sig, codegen::KernelFn fn, ParamStore &store)
+    : sig_(std::move(sig)), fn_(fn), pointers_(sig_.bindings.size(), nullptr) {
+  // 64-byte alignment of slots is relative to the base; new[] of double
+  // gives 16, which every load the kernels emit accepts.
+  workspace_.reset(new double[sig_.workspaceBytes / 8 + 8]);
+  for (size_t i = 0; i < sig_.bindings.size(); ++i) {
+    const Binding &b = sig_.bindings[i];
+    if (b.role == Binding::Param || b.role == Binding::State)
+      pointers_[i] = store.at(b.name).data();
+    if (b.role == Binding::Output) { // scratch until the caller binds its own buffer
+      scratch_.emplace_back(b.type.shape.numElements(sig_.maxBatch));
+      pointers_[i] = scratch_.back().data();
+    }
+  }
+}
+
+bool KernelRunner::bind(Binding::Role role, const std::string &name, void *data) {
+  int i = sig_.find(role, name);
+  if (i < 0)
+    return false;
+  pointers_[i] = data;
+  return true;
+}
+
+void KernelRunner::run(int64_t batch) {
+  if (batch < 1 || batch > sig_.maxBatch)
+    throw std::logic_error("kernel " + sig_.symbol + " called with batch " + std::to_string(batch));
+  for (size_t i = 0; i < pointers_.size(); ++i)
+    if (!pointers_[i])
+      throw std::logic_error("kernel " + sig_.symbol + ": binding '" + sig_.bindings[i].name +
+                             "' is not bound");
+  fn_(pointers_.data(), batch, workspace_.get());
+}
+
+} // namespace nnc::runtime

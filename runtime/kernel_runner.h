@@ -1,0 +1,30 @@
+// Calls a generated kernel: owns its workspace and the pointer table of its
+// bindings (kernel_abi.h). Params/State bind to a ParamStore; inputs and
+// outputs are bound per call by name (unbound outputs go to scratch buffers).
+#pragma once
+#include "codegen/kernel_abi.h"
+#include "runtime/param_store.h"
+
+#include <memory>
+
+namespace nnc::runtime {
+
+class KernelRunner {
+public:
+  KernelRunner(codegen::KernelSignature sig, codegen::KernelFn fn, ParamStore &store);
+
+  const codegen::KernelSignature &signature() const { return sig_; }
+  /// Points the binding (role, name) at `data`; false if the kernel has none.
+  bool bind(codegen::Binding::Role role, const std::string &name, void *data);
+  /// Runs on a batch of `batch` <= maxBatch rows. Every binding must be bound.
+  void run(int64_t batch);
+
+private:
+  codegen::KernelSignature sig_;
+  codegen::KernelFn fn_;
+  std::vector<void *> pointers_;
+  std::unique_ptr<double[]> workspace_;
+  std::vector<std::vector<double>> scratch_; // outputs nobody asked for
+};
+
+} // namespace nnc::runtime

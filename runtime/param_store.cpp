@@ -1,0 +1,70 @@
+#include "runtime/param_store.h"
+
+#include <cmath>
+#include <random>
+
+namespace nnc::runtime {
+
+void fillInitializer(const ir::Initializer &init, const ir::Shape &shape, uint64_t seed,
+                     std::vector<double> &out) {
+  using K = ir::Initializer;
+  int64_t n = shape.numElements(1);
+  double fanIn = shape.rank() >= 1 ? (double)shape.dims[0] : 1.0;
+  double fanOut = shape.rank() >= 2 ? (double)shape.dims[1] : fanIn;
+  std::mt19937_64 rng(seed);
+  out.assign(n, 0.0);
+  auto uniform = [&](double lo, double hi) {
+    std::uniform_real_distribution<double> d(lo, hi);
+    for (auto &v : out)
+      v = d(rng);
+  };
+  auto normal = [&](double mean, double std) {
+    std::normal_distribution<double> d(mean, std);
+    for (auto &v : out)
+      v = d(rng);
+  };
+  switch (init.kind) {
+  case K::Zeros: break;
+  case K::Ones: out.assign(n, 1.0); break;
+  case K::Constant: out.assign(n, init.a); break;
+  case K::Uniform: uniform(init.a, init.b); break;
+  case K::Normal: normal(init.a, init.b); break;
+  case K::GlorotUniform: {
+    double limit = std::sqrt(6.0 / (fanIn + fanOut));
+    uniform(-limit, limit);
+    break;
+  }
+  case K::GlorotNormal: normal(0.0, std::sqrt(2.0 / (fanIn + fanOut))); break;
+  case K::HeUniform: {
+    double limit = std::sqrt(6.0 / fanIn);
+    uniform(-limit, limit);
+    break;
+  }
+  case K::HeNormal: normal(0.0, std::sqrt(2.0 / fanIn)); break;
+  }
+}
+
+void ParamStore::initialize(const ir::Graph &g, uint64_t seed) {
+  uint64_t k = 0;
+  for (auto &n : g.nodes()) {
+    if (n->kind != ir::OpKind::Param && n->kind != ir::OpKind::State)
+      continue;
+    uint64_t paramSeed = seed + k++;
+    if (buffers_.count(n->name))
+      continue;
+    std::vector<double> values;
+    fillInitializer(n->init, n->shape(), paramSeed, values);
+    TensorBuffer buf{n->type, {}};
+    buf.storage.assign(values.size(), 0.0);
+    if (n->type.dtype == ir::DType::F32) {
+      float *f = reinterpret_cast<float *>(buf.storage.data());
+      for (size_t i = 0; i < values.size(); ++i)
+        f[i] = (float)values[i];
+    } else {
+      buf.storage = values;
+    }
+    buffers_.emplace(n->name, std::move(buf));
+  }
+}
+
+} // namespace nnc::runtime

@@ -1,0 +1,28 @@
+// Per-feature z-score x' = (x - mean) / stddev with the training split's mean
+// and population stddev (a constant feature gets stddev 1). Also usable for a
+// regression target (fitTargets). Size mismatches throw DataError.
+#pragma once
+#include "runtime/dataset.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace nnc::runtime {
+
+struct Standardizer {
+  std::vector<float> mean, stddev; // one per feature (or one for the target)
+
+  /// Statistics of train.features; DataError if train has no rows.
+  static Standardizer fit(const Dataset &train);
+  /// Standardizes d.features in place.
+  void apply(Dataset &d) const;
+
+  /// Statistics of train.targets (one value per row).
+  static Standardizer fitTargets(const Dataset &train);
+  /// Standardizes d.targets in place.
+  void applyToTargets(Dataset &d) const;
+  /// Maps n standardized target values (e.g. predictions) back to data units.
+  void restoreTargets(float *values, int64_t n) const;
+};
+
+} // namespace nnc::runtime

@@ -1,0 +1,88 @@
+#include "runtime/trainer.h"
+
+#include "runtime/batcher.h"
+#include "runtime/metrics.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace nnc::runtime {
+
+using codegen::Binding;
+
+Trainer::Trainer(TrainerConfig cfg, KernelRunner &step, KernelRunner &eval)
+    : cfg_(std::move(cfg)), step_(step), eval_(eval) {
+  step_.bind(Binding::Output, "loss", &loss_);
+}
+
+void Trainer::bindBatch(KernelRunner &k, const float *features, const void *target) {
+  k.bind(Binding::Input, cfg_.featureInput, const_cast<float *>(features));
+  k.bind(Binding::Input, cfg_.targetInput, const_cast<void *>(target));
+}
+
+void Trainer::fit(const Dataset &train, const Dataset *validation, std::ostream &log) {
+  Batcher batches(train, cfg_.batchSize, cfg_.shuffle, cfg_.seed);
+  int width = (int)std::to_string(cfg_.epochs).size();
+  for (int64_t epoch = 1; epoch <= cfg_.epochs; ++epoch) {
+    batches.startEpoch();
+    double sum = 0;
+    int64_t seen = 0;
+    while (batches.next()) {
+      const void *target = cfg_.classification ? (const void *)batches.labels()
+                                               : (const void *)batches.targets();
+      bindBatch(step_, batches.features(), target);
+      step_.run(batches.size());
+      sum += (double)loss_ * (double)batches.size();
+      seen += batches.size();
+    }
+    double loss = sum / (double)seen;
+    if (!std::isfinite(loss))
+      throw DivergedError(fmt::format(
+          "training diverged: the loss is {} in epoch {}; lower the learning rate or check "
+          "the data for extreme values",
+          loss, epoch));
+    std::string line = fmt::format("epoch {:>{}}/{}  loss {:.6f}", epoch, width, cfg_.epochs, loss);
+    if (validation)
+      line += "  " + formatEvaluation(evaluate(*validation), "val_");
+    log << line << "\n";
+  }
+}
+
+Evaluation Trainer::evaluate(const Dataset &d) {
+  int64_t chunk = eval_.signature().maxBatch;
+  int pi = eval_.signature().find(Binding::Output, "prediction");
+  int64_t width = eval_.signature().bindings.at(pi).type.shape.numElements(1);
+  std::vector<float> predictions(d.rows * width);
+  float loss = 0;
+  double lossSum = 0;
+  eval_.bind(Binding::Output, "loss", &loss);
+  for (int64_t row = 0; row < d.rows; row += chunk) {
+    int64_t n = std::min(chunk, d.rows - row);
+    const void *target = cfg_.classification ? (const void *)(d.labels.data() + row)
+                                             : (const void *)(d.targets.data() + row);
+    bindBatch(eval_, d.features.data() + row * d.numFeatures, target);
+    eval_.bind(Binding::Output, "prediction", predictions.data() + row * width);
+    eval_.run(n);
+    lossSum += (double)loss * (double)n;
+  }
+  Evaluation e;
+  e.loss = lossSum / (double)d.rows;
+  for (const std::string &m : cfg_.metrics) {
+    if (m == "accuracy")
+      e.metrics.push_back({m, accuracy(predictions.data(), d.rows, width, d.labels.data())});
+    else if (m == "mae")
+      e.metrics.push_back({m, meanAbsoluteError(predictions.data(), d.targets.data(), d.rows)});
+    else if (m == "mse")
+      e.metrics.push_back({m, meanSquaredError(predictions.data(), d.targets.data(), d.rows)});
+  }
+  return e;
+}
+
+std::string formatEvaluation(const Evaluation &e, const std::string &prefix) {
+  std::string s = fmt::format("{}loss {:.6f}", prefix, e.loss);
+  for (auto &[name, value] : e.metrics)
+    s += fmt::format("  {}{} {:.4f}", prefix, name, value);
+  return s;
+}
+
+} // namespace nnc::runtime

@@ -1,0 +1,55 @@
+// The training loop: epochs of shuffled mini-batches through the JIT'd
+// training step, then evaluation (loss and metrics over whole data sets,
+// averaged over samples) through the inference kernel.
+#pragma once
+#include "runtime/dataset.h"
+#include "runtime/kernel_runner.h"
+
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nnc::runtime {
+
+struct TrainerConfig {
+  std::string featureInput = "x", targetInput = "y";
+  bool classification = false;
+  int64_t numClasses = 0;
+  int64_t epochs = 10, batchSize = 32;
+  uint64_t seed = 0;
+  bool shuffle = true;
+  std::vector<std::string> metrics; // accuracy, mae, mse
+};
+
+struct Evaluation {
+  double loss = 0;
+  std::vector<std::pair<std::string, double>> metrics;
+};
+
+/// Thrown when the loss becomes NaN or infinite.
+struct DivergedError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Trainer {
+public:
+  /// `step` is the training kernel (outputs "loss"); `eval` the forward
+  /// kernel (outputs "loss" and "prediction").
+  Trainer(TrainerConfig cfg, KernelRunner &step, KernelRunner &eval);
+
+  /// Trains for cfg.epochs, printing one line per epoch to `log`.
+  void fit(const Dataset &train, const Dataset *validation, std::ostream &log);
+  Evaluation evaluate(const Dataset &d);
+
+private:
+  void bindBatch(KernelRunner &k, const float *features, const void *target);
+  TrainerConfig cfg_;
+  KernelRunner &step_, &eval_;
+  float loss_ = 0;
+};
+
+std::string formatEvaluation(const Evaluation &e, const std::string &prefix);
+
+} // namespace nnc::runtime
