@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Checks a metric in nnc's training output (read from stdin) against a bound.
+
+  nnc m.nn --train a.csv --test b.csv | check_metric.py --metric "test accuracy" --min 0.90
+  nnc m.nn --train a.csv | check_metric.py --loss-falls 0.5   # last epoch loss <= 0.5 * first
+
+Echoes the output, then prints the verdict; exits 1 when the bound is not met.
+"""
+import argparse
+import re
+import sys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--metric", help='e.g. "test accuracy" or "test mae"')
+    ap.add_argument("--min", type=float)
+    ap.add_argument("--max", type=float)
+    ap.add_argument("--loss-falls", type=float, metavar="RATIO",
+                    help="require last epoch loss <= RATIO * first epoch loss")
+    args = ap.parse_args()
+    text = sys.stdin.read()
+    sys.stdout.write(text)
+    ok = True
+    if args.metric:
+        prefix, name = args.metric.split(" ", 1)
+        m = re.search(r"^%s .*?\b%s ([-+0-9.eE]+|nan|inf)" % (re.escape(prefix), re.escape(name)),
+                      text, re.M)
+        if not m:
+            print(f"check_metric: FAIL: no '{args.metric}' in the output")
+            return 1
+        value = float(m.group(1))
+        if args.min is not None and not value >= args.min:
+            ok = False
+        if args.max is not None and not value <= args.max:
+            ok = False
+        print(f"check_metric: {args.metric} = {value} (min {args.min}, max {args.max}): "
+              f"{'PASS' if ok else 'FAIL'}")
+    if args.loss_falls is not None:
+        losses = [float(x) for x in re.findall(r"^epoch\s+\d+/\d+\s+loss ([-+0-9.eE]+|nan|inf)", text, re.M)]
+        if len(losses) < 2:
+            print("check_metric: FAIL: fewer than two epoch lines")
+            return 1
+        falls = losses[-1] <= args.loss_falls * losses[0]
+        print(f"check_metric: loss {losses[0]} -> {losses[-1]} (need <= {args.loss_falls} x first): "
+              f"{'PASS' if falls else 'FAIL'}")
+        ok = ok and falls
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+# lit configuration for nnc: FileCheck tests of IR dumps, diagnostics and
+# end-to-end training runs.
+import os
+import lit.formats
+
+config.name = "nnc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".nn", ".test"]
+config.excludes = ["Inputs", "unit"]
+# One suite over tests/lit (compiler output, diagnostics) and tests/e2e
+# (training on real data with quality thresholds).
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(os.path.dirname(config.nnc_bin_dir), "tests", "lit-out")
+
+path = os.path.pathsep.join([config.nnc_bin_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.environment["PATH"] = path
+
+config.substitutions.append(("%nnc", os.path.join(config.nnc_bin_dir, "nnc")))
+config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
+config.substitutions.append(("%shared_data", config.shared_data_dir))
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%check_metric", config.python + " " + os.path.join(config.nnc_src_root, "tests", "e2e", "check_metric.py")))
+
+if os.path.isdir(config.shared_data_dir):
+    config.available_features.add("shared-data")

@@ -1,0 +1,99 @@
+// nnc: the compiler driver. The pipeline, top to bottom:
+//   model.nn -> front end (parse, check, lower to the forward graph IR)
+//            -> training graph (autodiff + optimizer update)
+//            -> LLVM IR -> O3 for the host CPU -> ORC JIT
+//            -> training loop on the CSV data
+#include "codegen/jit_compiler.h"
+#include "frontend/model.h"
+#include "ir/autodiff.h"
+#include "ir/printer.h"
+#include "ir/training_graph.h"
+#include "options.h"
+#include "runtime/data_error.h"
+#include "runtime/trainer.h"
+#include "train_command.h"
+
+#include <fmt/format.h>
+#include <iostream>
+
+using namespace nnc;
+
+namespace {
+
+void applyOverrides(frontend::Model &m, const cli::Options &o) {
+  if (o.epochs)
+    m.train.epochs = *o.epochs;
+  if (o.batchSize)
+    m.train.batchSize = *o.batchSize;
+  if (o.lr)
+    m.train.optimizer.lr = *o.lr;
+  if (o.seed)
+    m.train.seed = *o.seed;
+}
+
+int run(const cli::Options &opts) {
+  // 1. Front end.
+  frontend::DiagnosticEngine diags;
+  std::unique_ptr<frontend::Model> model = frontend::compileModelFile(opts.modelPath, diags);
+  if (!model) {
+    diags.print(std::cerr);
+    return 1;
+  }
+  applyOverrides(*model, opts);
+  if (opts.emit == "ir") {
+    std::cout << ir::printGraph(*model->forward);
+    return 0;
+  }
+
+  // 2. Training graph: forward + backward + optimizer update.
+  std::unique_ptr<ir::Graph> trainGraph;
+  try {
+    trainGraph = ir::buildTrainingGraph(*model->forward, model->train.optimizer);
+  } catch (const ir::NoGradientError &e) {
+    diags.error(e.node->loc, fmt::format("cannot train this model: {}", e.what()));
+    diags.print(std::cerr);
+    return 1;
+  }
+  if (opts.emit == "ir-train") {
+    std::cout << ir::printGraph(*trainGraph);
+    return 0;
+  }
+
+  // 3. Code generation: one kernel for the training step, one for inference.
+  codegen::JitCompiler jit;
+  int64_t batch = model->train.batchSize;
+  codegen::KernelSignature step = jit.add(*trainGraph, model->name + "_train_step", batch);
+  codegen::KernelSignature eval =
+      jit.add(*model->forward, model->name + "_forward", std::max<int64_t>(batch, 256));
+  jit.compile(opts.optLevel);
+  if (opts.emit == "llvm") {
+    std::cout << jit.llvmText();
+    return 0;
+  }
+
+  // 4. Training.
+  if (opts.trainCsv.empty()) {
+    std::cerr << "nnc: error: nothing to do: pass --train data.csv, or --emit=ir|ir-train|llvm\n";
+    return 1;
+  }
+  return cli::runTraining(*model, *trainGraph, opts, jit, step, eval);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cli::Options opts = cli::parseOptions(argc, argv);
+  try {
+    return run(opts);
+  } catch (const runtime::DataError &e) {
+    std::cerr << e.what() << "\n";
+  } catch (const runtime::DivergedError &e) {
+    std::cerr << "nnc: error: " << e.what() << "\n";
+  } catch (const std::logic_error &e) {
+    std::cerr << "nnc: internal error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception &e) {
+    std::cerr << "nnc: error: " << e.what() << "\n";
+  }
+  return 1;
+}
