@@ -122,9 +122,13 @@ Node *Builder::meanAll(Node *x) {
   for (int64_t d : x->shape().dims)
     if (d != kBatch)
       fixed *= d;
-  Node *count = constant((double)fixed, x->type.dtype);
-  if (x->shape().hasBatch())
-    count = mul(batchSize(x->type.dtype), count);
+  Node *count;
+  if (!x->shape().hasBatch())
+    count = constant((double)fixed, x->type.dtype);
+  else if (fixed == 1)
+    count = batchSize(x->type.dtype);
+  else
+    count = mul(batchSize(x->type.dtype), constant((double)fixed, x->type.dtype));
   return div(sum, count);
 }
 
