@@ -9,7 +9,7 @@
 #include "frontend/call_args.h"
 #include "frontend/constants.h"
 #include "frontend/lower.h"
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 
 #include <fmt/format.h>
 
@@ -71,7 +71,7 @@ std::optional<std::string> activationName(LoweringContext &cx, const ast::Expr *
   for (const std::string &a : kActivations)
     if (a == *name)
       return name;
-  std::string hint = didYouMean(*name, kActivations);
+  std::string hint = support::didYouMean(*name, kActivations);
   cx.error(arg->span, fmt::format("unknown activation '{}'{}", *name,
                                   hint.empty() ? "; expected relu, sigmoid, tanh, softmax or linear"
                                                : hint));
@@ -158,7 +158,7 @@ ir::Node *lowerCall(LoweringContext &cx, const ast::Expr &call) {
       cx.error(call.opSpan, fmt::format("'{}' is a value, not a function", call.text));
     else
       cx.error(call.opSpan, fmt::format("unknown function '{}'{}", call.text,
-                                        didYouMean(call.text, builtinFunctionNames())));
+                                        support::didYouMean(call.text, builtinFunctionNames())));
     return nullptr;
   }
   auto args = bindArgs(cx, call, builtin->params);

@@ -1,6 +1,6 @@
 #include "frontend/call_args.h"
 
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 
 #include <fmt/format.h>
 
@@ -50,7 +50,7 @@ std::optional<BoundArgs> bindArgs(LoweringContext &cx, const ast::Expr &call,
       std::vector<std::string> names;
       for (const ParamSpec &p : params)
         names.push_back(p.name);
-      std::string hint = didYouMean(arg.keyword, names);
+      std::string hint = support::didYouMean(arg.keyword, names);
       cx.error(arg.keywordSpan,
                fmt::format("{} has no parameter '{}'{}", call.text, arg.keyword,
                            hint.empty() ? "; its parameters are " + signature(params) : hint));

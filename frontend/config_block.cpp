@@ -1,7 +1,7 @@
 #include "frontend/config_block.h"
 
 #include "frontend/constants.h"
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 
 #include <fmt/format.h>
 #include <map>
@@ -29,7 +29,7 @@ void readSettings(LoweringContext &cx, const ast::Stmt &block, const std::string
       setting->read(cx, entry);
       continue;
     }
-    std::string hint = didYouMean(entry.key, keys);
+    std::string hint = support::didYouMean(entry.key, keys);
     if (hint.empty()) {
       hint = "; expected ";
       for (size_t i = 0; i < keys.size(); ++i)

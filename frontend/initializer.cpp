@@ -5,7 +5,7 @@
 #include "frontend/call_args.h"
 #include "frontend/constants.h"
 #include "frontend/lower.h"
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 
 #include <fmt/format.h>
 
@@ -46,7 +46,7 @@ std::optional<ir::Initializer> readInitializer(LoweringContext &cx, const ast::E
       spec = &s;
   }
   if (!spec) {
-    std::string hint = didYouMean(call.text, names);
+    std::string hint = support::didYouMean(call.text, names);
     cx.error(call.opSpan, fmt::format("unknown initializer '{}'{}", call.text,
                                       hint.empty() ? "; expected zeros, ones, constant, uniform, "
                                                      "normal, glorot_uniform, glorot_normal, "

@@ -6,7 +6,7 @@
 // Adds Output "loss" and Output "prediction" (the first argument).
 #include "frontend/call_args.h"
 #include "frontend/lower.h"
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 #include "ir/shape_rules.h"
 
 #include <algorithm>
@@ -88,7 +88,7 @@ bool isLossFunction(const std::string &name) {
 void lowerLoss(LoweringContext &cx, const ast::Stmt &s) {
   const ast::Expr &call = *s.value;
   if (call.kind != ast::ExprKind::Call || !isLossFunction(call.text)) {
-    std::string hint = call.kind == ast::ExprKind::Call ? didYouMean(call.text, kLosses) : "";
+    std::string hint = call.kind == ast::ExprKind::Call ? support::didYouMean(call.text, kLosses) : "";
     cx.error(call.kind == ast::ExprKind::Call ? call.opSpan : call.span,
              call.kind != ast::ExprKind::Call
                  ? "a loss is a call of mse, mae or cross_entropy, as in 'loss mse(pred, y)'"

@@ -6,7 +6,7 @@
 // A model has one target or label. Dimensions are positive integers.
 #include "frontend/lower.h"
 
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 
 #include <fmt/format.h>
 
@@ -24,7 +24,7 @@ bool checkElement(LoweringContext &cx, const ast::TypeSpec &t, const std::string
     cx.error(t.elemSpan, misuse);
     return false;
   }
-  std::string hint = didYouMean(t.elem, {expected});
+  std::string hint = support::didYouMean(t.elem, {expected});
   cx.error(t.elemSpan, fmt::format("unknown element type '{}'{}", t.elem,
                                    hint.empty() ? "; expected " + expected : hint));
   return false;

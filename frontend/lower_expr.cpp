@@ -3,7 +3,7 @@
 // in builtins.cpp. Shape errors are reported at the operator.
 #include "frontend/lower.h"
 
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 #include "ir/shape_rules.h"
 
 #include <fmt/format.h>
@@ -26,7 +26,7 @@ ir::Node *lowerName(LoweringContext &cx, const ast::Expr &e) {
                                  e.text));
   else
     cx.error(e.span,
-             fmt::format("undefined name '{}'{}", e.text, didYouMean(e.text, cx.namesInScope())));
+             fmt::format("undefined name '{}'{}", e.text, support::didYouMean(e.text, cx.namesInScope())));
   return nullptr;
 }
 

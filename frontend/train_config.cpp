@@ -11,7 +11,7 @@
 #include "frontend/config_block.h"
 #include "frontend/constants.h"
 #include "frontend/lower.h"
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -53,7 +53,7 @@ void readOptimizer(LoweringContext &cx, const ast::BlockEntry &entry) {
   } else if (v.text == "adam") {
     params = {{"lr", false}, {"beta1", false}, {"beta2", false}, {"eps", false}};
   } else {
-    std::string hint = didYouMean(v.text, {"sgd", "adam"});
+    std::string hint = support::didYouMean(v.text, {"sgd", "adam"});
     cx.error(v.kind == ast::ExprKind::Call ? v.opSpan : v.span,
              fmt::format("unknown optimizer '{}'{}", v.text,
                          hint.empty() ? "; expected sgd or adam" : hint));
@@ -130,7 +130,7 @@ void readMetrics(LoweringContext &cx, const ast::BlockEntry &entry) {
     if (name == "acc")
       name = "accuracy"; // the Keras alias
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string hint = didYouMean(name, known);
+      std::string hint = support::didYouMean(name, known);
       cx.error(span, fmt::format("unknown metric '{}'{}", name,
                                  hint.empty() ? "; expected accuracy, mae or mse" : hint));
       continue;

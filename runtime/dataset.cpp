@@ -2,6 +2,7 @@
 
 #include "runtime/csv_table.h"
 #include "runtime/data_error.h"
+#include "support/spelling.h"
 
 #include <fmt/format.h>
 
@@ -21,26 +22,6 @@ std::string lower(std::string_view s) {
   for (char &c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-/// Case-insensitive optimal-string-alignment distance (a swap counts 1).
-size_t editDistance(std::string_view a0, std::string_view b0) {
-  std::string a = lower(a0), b = lower(b0);
-  std::vector<std::vector<size_t>> d(a.size() + 1,
-                                     std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i)
-    d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j)
-    d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i)
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] =
-          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
 }
 
 /// "'a', 'b', 'c'", at most `limit` names then "and N more".
@@ -70,15 +51,9 @@ size_t findColumn(const CsvTable &t, const std::string &name) {
                                 "columns {} and {} both have it",
                                 displayCell(name), hits[0] + 1, hits[1] + 1));
   std::string msg = fmt::format("no column named '{}'", displayCell(name));
-  size_t best = std::numeric_limits<size_t>::max(), bestCol = 0;
-  for (size_t j = 0; j < t.columns.size(); ++j) {
-    size_t d = editDistance(name, t.columns[j]);
-    if (d < best)
-      best = d, bestCol = j;
-  }
-  if (best <= std::max<size_t>(2, name.size() / 3))
-    msg +=
-        fmt::format(" (did you mean '{}'?)", displayCell(t.columns[bestCol]));
+  std::string best = support::closestName(name, t.columns, /*ignoreCase=*/true);
+  if (!best.empty())
+    msg += fmt::format(" (did you mean '{}'?)", displayCell(best));
   msg += t.hasHeader ? "; the columns are "
                      : "; the file has no header row, "
                        "so the columns are ";

@@ -2,7 +2,7 @@
 // forward graph and configuration; user mistakes give located, readable
 // errors; no input crashes the front end.
 #include "frontend/model.h"
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 #include "ir/printer.h"
 
 #include <gtest/gtest.h>
@@ -396,11 +396,11 @@ TEST(FrontendErrors, NoInputCrashes) {
 }
 
 TEST(Suggest, EditDistanceCountsSwapsAsOneEdit) {
-  EXPECT_EQ(editDistance("relu", "relu"), 0u);
-  EXPECT_EQ(editDistance("rleu", "relu"), 1u);
-  EXPECT_EQ(editDistance("epoch", "epochs"), 1u);
-  EXPECT_EQ(closestName("epoch", {"epochs", "seed", "metrics"}), "epochs");
-  EXPECT_EQ(closestName("zzz", {"epochs", "seed", "metrics"}), "");
+  EXPECT_EQ(support::editDistance("relu", "relu"), 0u);
+  EXPECT_EQ(support::editDistance("rleu", "relu"), 1u);
+  EXPECT_EQ(support::editDistance("epoch", "epochs"), 1u);
+  EXPECT_EQ(support::closestName("epoch", {"epochs", "seed", "metrics"}), "epochs");
+  EXPECT_EQ(support::closestName("zzz", {"epochs", "seed", "metrics"}), "");
 }
 
 } // namespace

@@ -1,11 +1,23 @@
-#include "frontend/suggest.h"
+#include "support/spelling.h"
 
 #include <algorithm>
+#include <cctype>
 
-namespace nnc::frontend {
+namespace nnc::support {
 
-size_t editDistance(std::string_view a, std::string_view b) {
+namespace {
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char &c : out)
+    c = (char)std::tolower((unsigned char)c);
+  return out;
+}
+} // namespace
+
+size_t editDistance(std::string_view a0, std::string_view b0, bool ignoreCase) {
   // Optimal string alignment: Levenshtein plus adjacent transpositions.
+  std::string a = ignoreCase ? lower(a0) : std::string(a0);
+  std::string b = ignoreCase ? lower(b0) : std::string(b0);
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
   for (size_t i = 0; i <= a.size(); ++i)
     d[i][0] = i;
@@ -21,7 +33,8 @@ size_t editDistance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
-std::string closestName(std::string_view name, const std::vector<std::string> &candidates) {
+std::string closestName(std::string_view name, const std::vector<std::string> &candidates,
+                        bool ignoreCase) {
   if (name.size() > 64)
     return "";
   size_t limit = std::max<size_t>(1, name.size() / 3);
@@ -30,7 +43,7 @@ std::string closestName(std::string_view name, const std::vector<std::string> &c
   for (const std::string &c : candidates) {
     if (c == name || c.size() > name.size() + limit + 1)
       continue;
-    size_t dist = editDistance(name, c);
+    size_t dist = editDistance(name, c, ignoreCase);
     if (dist < bestDistance) {
       best = c;
       bestDistance = dist;
@@ -44,4 +57,4 @@ std::string didYouMean(std::string_view name, const std::vector<std::string> &ca
   return best.empty() ? "" : "; did you mean '" + best + "'?";
 }
 
-} // namespace nnc::frontend
+} // namespace nnc::support
