@@ -60,6 +60,42 @@ Node *Builder::binary(OpKind k, Node *a, Node *b) {
   return make(k, check(binaryType(k, a->type, b->type)), {a, b});
 }
 
+Node *Builder::select(Node *mask, Node *a, Node *b) {
+  return make(OpKind::Select, check(selectType(mask->type, a->type, b->type)), {mask, a, b});
+}
+
+Node *Builder::concat(const std::vector<Node *> &parts, int64_t axis) {
+  std::vector<TensorType> types;
+  for (Node *p : parts)
+    types.push_back(p->type);
+  TensorType t = check(concatType(types, axis));
+  if (parts.size() == 1)
+    return parts[0];
+  Node *n = make(OpKind::Concat, t, parts);
+  n->axes = {axis};
+  return n;
+}
+
+Node *Builder::slice(Node *x, int64_t axis, int64_t start, int64_t size) {
+  TensorType t = check(sliceType(x->type, axis, start, size));
+  if (t == x->type)
+    return x;
+  Node *n = make(OpKind::Slice, t, {x});
+  n->axes = {axis};
+  n->start = start;
+  return n;
+}
+
+Node *Builder::dropoutMask(Node *step, Shape shape, double rate, uint64_t seed) {
+  assert(step->shape().isScalar() && rate >= 0 && rate < 1);
+  Node *n = make(OpKind::DropoutMask, {step->type.dtype, std::move(shape)}, {step});
+  n->scalar = rate;
+  n->seed = seed;
+  return n;
+}
+
+Node *Builder::full(double v, Shape shape, DType t) { return broadcast(constant(v, t), std::move(shape)); }
+
 Node *Builder::matmul(Node *a, Node *b) {
   return make(OpKind::MatMul, check(matmulType(a->type, b->type)), {a, b});
 }

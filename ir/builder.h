@@ -27,12 +27,20 @@ public:
   Node *div(Node *a, Node *b) { return binary(OpKind::Div, a, b); }
   Node *neg(Node *x) { return unary(OpKind::Neg, x); }
 
+  Node *select(Node *mask, Node *a, Node *b);
   Node *matmul(Node *a, Node *b);
   Node *transpose(Node *x);
   Node *reshape(Node *x, Shape to);
   Node *broadcast(Node *x, Shape to);
   Node *reduceSum(Node *x, std::vector<int64_t> axes, bool keepdims);
   Node *reduceMax(Node *x, std::vector<int64_t> axes, bool keepdims);
+  Node *concat(const std::vector<Node *> &parts, int64_t axis);
+  Node *slice(Node *x, int64_t axis, int64_t start, int64_t size);
+  /// 0 or 1/(1-rate) per element of `shape`, redrawn each training step
+  /// (`step` is a scalar counter); multiply by it for inverted dropout.
+  Node *dropoutMask(Node *step, Shape shape, double rate, uint64_t seed);
+  /// A tensor of `shape` filled with `v`.
+  Node *full(double v, Shape shape, DType t = DType::F32);
   /// Sums a broadcast gradient `g` back to `shape` (inverse of broadcasting).
   Node *sumTo(Node *g, const Shape &shape);
   /// Mean of all elements (B counted at run time).

@@ -30,7 +30,8 @@ int opArity(OpKind k) {
 bool isElementwiseUnary(OpKind k) {
   switch (k) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
-  case OpKind::Relu: case OpKind::Sigmoid: case OpKind::Tanh:
+  case OpKind::Relu: case OpKind::Sigmoid: case OpKind::Tanh: case OpKind::Abs:
+  case OpKind::Erf:
     return true;
   default:
     return false;
@@ -40,7 +41,7 @@ bool isElementwiseUnary(OpKind k) {
 bool isElementwiseBinary(OpKind k) {
   switch (k) {
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div:
-  case OpKind::Pow: case OpKind::Greater:
+  case OpKind::Pow: case OpKind::Greater: case OpKind::Maximum: case OpKind::Minimum:
     return true;
   default:
     return false;

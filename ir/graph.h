@@ -43,8 +43,10 @@ struct Node {
   std::string name;          // input/param/state/output name; printed as %name
   double scalar = 0;         // Constant value
   int64_t classes = 0;       // Input of class ids: number of classes
-  std::vector<int64_t> axes; // ReduceSum/ReduceMax axes
+  std::vector<int64_t> axes; // ReduceSum/ReduceMax axes; Concat/Slice axis
   bool keepdims = false;
+  int64_t start = 0;         // Slice: first index along the axis
+  uint64_t seed = 0;         // DropoutMask: per-op seed (rate is `scalar`)
   Initializer init;          // Param/State
   SourceLoc loc;
 

@@ -43,6 +43,12 @@ static std::string printNode(const Node &n) {
     if (n.keepdims)
       s += " keepdims";
   }
+  if (n.kind == OpKind::Concat)
+    s += fmt::format(" axis={}", n.axes[0]);
+  if (n.kind == OpKind::Slice)
+    s += fmt::format(" axis={} start={}", n.axes[0], n.start);
+  if (n.kind == OpKind::DropoutMask)
+    s += fmt::format(" rate={} seed={}", n.scalar, n.seed);
   if (!n.type.isVoid)
     s += " : " + n.type.str();
   return s + "\n";

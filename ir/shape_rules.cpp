@@ -33,7 +33,8 @@ TypeOrError broadcastTypes(const TensorType &a, const TensorType &b, const char 
 TypeOrError binaryType(OpKind k, const TensorType &a, const TensorType &b) {
   const char *verb = k == OpKind::Add ? "add" : k == OpKind::Sub ? "subtract"
                    : k == OpKind::Mul ? "multiply elementwise" : k == OpKind::Div ? "divide"
-                   : k == OpKind::Pow ? "raise" : "compare";
+                   : k == OpKind::Pow ? "raise" : k == OpKind::Maximum ? "take the maximum of"
+                   : k == OpKind::Minimum ? "take the minimum of" : "compare";
   if (a.dtype == DType::I32 || b.dtype == DType::I32)
     return fail(fmt::format("cannot {} {} and {}: class ids are not numbers", verb, a.str(), b.str()));
   return broadcastTypes(a, b, verb);
@@ -88,6 +89,63 @@ TypeOrError reshapeType(const TensorType &a, const Shape &to) {
                             TensorType{a.dtype, to}.str(), a.shape.numElements(1),
                             to.numElements(1)));
   return {{a.dtype, to}, ""};
+}
+
+TypeOrError selectType(const TensorType &mask, const TensorType &a, const TensorType &b) {
+  TypeOrError ab = broadcastTypes(a, b, "select between");
+  if (!ab.ok())
+    return ab;
+  TensorType m = mask;
+  m.dtype = ab.type.dtype;
+  return broadcastTypes(m, ab.type, "select with mask");
+}
+
+namespace {
+bool normalizeAxis(int64_t &axis, size_t rank) {
+  int64_t r = (int64_t)rank;
+  if (axis < -r || axis >= r)
+    return false;
+  if (axis < 0)
+    axis += r;
+  return true;
+}
+} // namespace
+
+TypeOrError concatType(const std::vector<TensorType> &parts, int64_t &axis) {
+  if (parts.empty())
+    return fail("concat needs at least one tensor");
+  const TensorType &first = parts[0];
+  if (!normalizeAxis(axis, first.shape.rank()))
+    return fail(fmt::format("axis {} is out of range for {} (rank {})", axis, first.str(),
+                            first.shape.rank()));
+  std::vector<int64_t> out = first.shape.dims;
+  if (out[axis] == kBatch)
+    return fail(fmt::format("cannot concatenate along the batch dimension of {}", first.str()));
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const TensorType &p = parts[i];
+    bool same = p.dtype == first.dtype && p.shape.rank() == first.shape.rank();
+    for (size_t d = 0; same && d < out.size(); ++d)
+      same = (int64_t)d == axis ? p.shape.dims[d] != kBatch : p.shape.dims[d] == first.shape.dims[d];
+    if (!same)
+      return fail(fmt::format("cannot concatenate {} and {} along axis {}: other dimensions "
+                              "must match",
+                              first.str(), p.str(), axis));
+    out[axis] += p.shape.dims[axis];
+  }
+  return {{first.dtype, Shape(out)}, ""};
+}
+
+TypeOrError sliceType(const TensorType &x, int64_t &axis, int64_t start, int64_t size) {
+  if (!normalizeAxis(axis, x.shape.rank()))
+    return fail(fmt::format("axis {} is out of range for {} (rank {})", axis, x.str(),
+                            x.shape.rank()));
+  int64_t extent = x.shape.dims[axis];
+  if (extent == kBatch || start < 0 || size < 1 || start + size > extent)
+    return fail(fmt::format("cannot slice [{}:{}] along axis {} of {}", start, start + size, axis,
+                            x.str()));
+  std::vector<int64_t> out = x.shape.dims;
+  out[axis] = size;
+  return {{x.dtype, Shape(out)}, ""};
 }
 
 TypeOrError crossEntropyType(const TensorType &logits, const TensorType &labels) {

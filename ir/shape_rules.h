@@ -24,6 +24,12 @@ TypeOrError matmulType(const TensorType &a, const TensorType &b);
 TypeOrError reduceType(const TensorType &a, std::vector<int64_t> &axes, bool keepdims);
 /// Reshape to `to`, which may hold one kBatch that matches a's batch dimension.
 TypeOrError reshapeType(const TensorType &a, const Shape &to);
+/// select(mask, a, b): the three broadcast together; all float.
+TypeOrError selectType(const TensorType &mask, const TensorType &a, const TensorType &b);
+/// Concatenation along `axis` (negative counts from the end; normalized in place).
+TypeOrError concatType(const std::vector<TensorType> &parts, int64_t &axis);
+/// x[start : start+size] along `axis` (normalized in place).
+TypeOrError sliceType(const TensorType &x, int64_t &axis, int64_t start, int64_t size);
 /// softmax_cross_entropy(logits f32[B,K], labels i32[B]).
 TypeOrError crossEntropyType(const TensorType &logits, const TensorType &labels);
 
