@@ -20,6 +20,8 @@ struct TrainConfig {
   bool shuffle = true;
   double validation = 0.0;          // held-out fraction of the training CSV
   std::vector<std::string> metrics; // "accuracy", "mae", "mse"
+  int64_t earlyStoppingPatience = 0;   // 0 = off; epochs without improvement before stopping
+  std::string earlyStoppingMonitor = "val_loss"; // "val_loss" or "loss"
 };
 
 struct DataConfig {
@@ -39,6 +41,9 @@ struct Model {
   std::string featureInput; // name of the Input fed with CSV features, e.g. "x"
   std::string targetInput;  // name of the `target` or `label` Input, e.g. "y"
   bool classification = false;
+  /// True when "prediction" holds logits (cross_entropy,
+  /// binary_cross_entropy_with_logits): binary accuracy thresholds at 0, not 0.5.
+  bool predictionIsLogits = false;
   int64_t numClasses = 0; // for `label y: class[K]`
   TrainConfig train;
   DataConfig data;

@@ -24,9 +24,21 @@ void appendSgd(Builder &b, Node *p, Node *g, const OptimizerConfig &cfg) {
   b.assign(p, b.sub(p, b.mul(lr, step)));
 }
 
+void appendRmsprop(Builder &b, Node *p, Node *g, const OptimizerConfig &cfg) {
+  auto c = [&](double v) { return b.constant(v, p->type.dtype); };
+  Node *v = b.state(p->name + ".rmsprop_v", p->type, zeros());
+  Node *v2 = b.add(b.mul(c(cfg.rho), v), b.mul(c(1 - cfg.rho), b.mul(g, g)));
+  b.assign(v, v2);
+  Node *denom = b.add(b.unary(OpKind::Sqrt, v2), c(cfg.eps));
+  b.assign(p, b.sub(p, b.mul(c(cfg.lr), b.div(g, denom))));
+}
+
 void appendAdam(Builder &b, Node *p, Node *g, Node *t, const OptimizerConfig &cfg) {
   DType dt = p->type.dtype;
   auto c = [&](double v) { return b.constant(v, dt); };
+  Node *decayed = p;
+  if (cfg.kind == "adamw") // decoupled weight decay, applied before the adam step
+    decayed = b.sub(p, b.mul(c(cfg.lr * cfg.weightDecay), p));
   Node *m = b.state(p->name + ".adam_m", p->type, zeros());
   Node *v = b.state(p->name + ".adam_v", p->type, zeros());
   Node *m2 = b.add(b.mul(c(cfg.beta1), m), b.mul(c(1 - cfg.beta1), g));
@@ -37,7 +49,7 @@ void appendAdam(Builder &b, Node *p, Node *g, Node *t, const OptimizerConfig &cf
   Node *denom = b.add(b.unary(OpKind::Sqrt, b.div(v2, bc2)), c(cfg.eps));
   b.assign(m, m2);
   b.assign(v, v2);
-  b.assign(p, b.sub(p, b.mul(c(cfg.lr), b.div(mhat, denom))));
+  b.assign(p, b.sub(decayed, b.mul(c(cfg.lr), b.div(mhat, denom))));
 }
 
 } // namespace
@@ -48,7 +60,10 @@ void appendOptimizerUpdate(Graph &g, const std::map<Node *, Node *> &grads,
   if (cfg.kind == "sgd") {
     for (Node *p : g.nodesOfKind(OpKind::Param))
       appendSgd(b, p, grads.at(p), cfg);
-  } else if (cfg.kind == "adam") {
+  } else if (cfg.kind == "rmsprop") {
+    for (Node *p : g.nodesOfKind(OpKind::Param))
+      appendRmsprop(b, p, grads.at(p), cfg);
+  } else if (cfg.kind == "adam" || cfg.kind == "adamw") {
     if (grads.empty())
       return;
     DType dt = grads.begin()->first->type.dtype;
