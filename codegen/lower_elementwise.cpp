@@ -17,6 +17,10 @@ Value *combine(Lowering &L, const ir::Node &n, const std::vector<Value *> &args)
     return L.scalarUnary(n.kind, args[0]);
   if (ir::isElementwiseBinary(n.kind))
     return L.scalarBinary(n.kind, args[0], args[1]);
+  if (n.kind == OpKind::Select) {
+    Value *zero = ConstantFP::get(args[0]->getType(), 0.0);
+    return L.b().CreateSelect(L.b().CreateFCmpUNE(args[0], zero), args[1], args[2]);
+  }
   return args[0]; // broadcast, reshape: a copy
 }
 

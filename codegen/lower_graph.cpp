@@ -34,6 +34,10 @@ void lowerNode(Lowering &L, const ir::Node &n) {
   case OpKind::Softmax: return lowerSoftmax(L, n);
   case OpKind::SoftmaxCrossEntropy: return lowerSoftmaxCrossEntropy(L, n);
   case OpKind::SoftmaxCrossEntropyGrad: return lowerSoftmaxCrossEntropyGrad(L, n);
+  case OpKind::Concat: return lowerConcat(L, n);
+  case OpKind::Slice: return lowerSlice(L, n);
+  case OpKind::DropoutMask: return lowerDropoutMask(L, n);
+  case OpKind::Select:
   case OpKind::Broadcast:
   case OpKind::Reshape: return lowerElementwise(L, n);
   default:

@@ -110,6 +110,16 @@ Value *Lowering::exp(Value *x) { return b_.CreateUnaryIntrinsic(Intrinsic::exp, 
 Value *Lowering::log(Value *x) { return b_.CreateUnaryIntrinsic(Intrinsic::log, x); }
 Value *Lowering::maxnum(Value *x, Value *y) { return b_.CreateBinaryIntrinsic(Intrinsic::maxnum, x, y); }
 
+Value *Lowering::libm(const char *name, Value *x) {
+  Type *t = x->getType();
+  FunctionCallee f = m_.getOrInsertFunction(name, FunctionType::get(t, {t}, false));
+  if (auto *fn = dyn_cast<Function>(f.getCallee())) {
+    fn->setDoesNotThrow();
+    fn->setOnlyAccessesInaccessibleMemory(); // errno only
+  }
+  return b_.CreateCall(f, {x});
+}
+
 Value *Lowering::scalarUnary(OpKind k, Value *x) {
   Type *t = x->getType();
   Value *one = ConstantFP::get(t, 1.0), *zero = ConstantFP::get(t, 0.0);
@@ -122,15 +132,9 @@ Value *Lowering::scalarUnary(OpKind k, Value *x) {
     return b_.CreateSelect(b_.CreateFCmpOLE(x, zero), zero, x);
   case OpKind::Sigmoid:
     return b_.CreateFDiv(one, b_.CreateFAdd(one, exp(b_.CreateFNeg(x))));
-  case OpKind::Tanh: {
-    const char *fname = t->isFloatTy() ? "tanhf" : "tanh";
-    FunctionCallee f = m_.getOrInsertFunction(fname, FunctionType::get(t, {t}, false));
-    if (auto *fn = dyn_cast<Function>(f.getCallee())) {
-      fn->setDoesNotThrow();
-      fn->setOnlyAccessesInaccessibleMemory(); // errno only
-    }
-    return b_.CreateCall(f, {x});
-  }
+  case OpKind::Tanh: return libm(t->isFloatTy() ? "tanhf" : "tanh", x);
+  case OpKind::Erf: return libm(t->isFloatTy() ? "erff" : "erf", x);
+  case OpKind::Abs: return b_.CreateUnaryIntrinsic(Intrinsic::fabs, x);
   default: break;
   }
   assert(false && "not an elementwise unary op");
@@ -147,6 +151,8 @@ Value *Lowering::scalarBinary(OpKind k, Value *x, Value *y) {
   case OpKind::Pow: return b_.CreateBinaryIntrinsic(Intrinsic::pow, x, y);
   case OpKind::Greater:
     return b_.CreateSelect(b_.CreateFCmpOGT(x, y), ConstantFP::get(t, 1.0), ConstantFP::get(t, 0.0));
+  case OpKind::Maximum: return b_.CreateBinaryIntrinsic(Intrinsic::maximum, x, y); // NaN-propagating
+  case OpKind::Minimum: return b_.CreateBinaryIntrinsic(Intrinsic::minimum, x, y);
   default: break;
   }
   assert(false && "not an elementwise binary op");

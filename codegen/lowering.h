@@ -51,6 +51,9 @@ public:
   llvm::Value *exp(llvm::Value *x);
   llvm::Value *log(llvm::Value *x);
   llvm::Value *maxnum(llvm::Value *x, llvm::Value *y);
+  /// A call to a libm function of one argument (resolved by the JIT or the linker).
+  llvm::Value *libm(const char *name, llvm::Value *x);
+  llvm::Value *batch() const { return batch_; }
 
 private:
   llvm::Module &m_;
@@ -61,10 +64,13 @@ private:
 };
 
 // Per-op lowerings (one file each family). Each writes node `n`'s buffer.
-void lowerElementwise(Lowering &L, const ir::Node &n); // unary, binary, broadcast, reshape
+void lowerElementwise(Lowering &L, const ir::Node &n); // unary, binary, select, broadcast, reshape
 void lowerMatMul(Lowering &L, const ir::Node &n);
 void lowerTranspose(Lowering &L, const ir::Node &n);
 void lowerReduce(Lowering &L, const ir::Node &n);
+void lowerConcat(Lowering &L, const ir::Node &n);
+void lowerSlice(Lowering &L, const ir::Node &n);
+void lowerDropoutMask(Lowering &L, const ir::Node &n);
 void lowerSoftmax(Lowering &L, const ir::Node &n);
 void lowerSoftmaxCrossEntropy(Lowering &L, const ir::Node &n);
 void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n);

@@ -32,6 +32,7 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
   Node *x = n->operands.empty() ? nullptr : n->operand(0);
   Node *y = n->operands.size() > 1 ? n->operand(1) : nullptr;
   auto one = [&] { return b.constant(1.0, n->type.dtype); };
+  auto zero = [&] { return b.constant(0.0, n->type.dtype); };
   switch (n->kind) {
   case OpKind::Add:
     return {b.sumTo(g, x->shape()), b.sumTo(g, y->shape())};
@@ -48,6 +49,23 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
   }
   case OpKind::Greater:
     return {nullptr, nullptr}; // zero almost everywhere
+  case OpKind::DropoutMask:
+    return {nullptr}; // random, not a function of the step counter
+  case OpKind::Maximum: { // to the larger operand; ties go to x
+    Node *yWins = b.binary(OpKind::Greater, y, x);
+    return {b.sumTo(b.select(yWins, zero(), g), x->shape()),
+            b.sumTo(b.select(yWins, g, zero()), y->shape())};
+  }
+  case OpKind::Minimum: { // to the smaller operand; ties go to x
+    Node *yWins = b.binary(OpKind::Greater, x, y);
+    return {b.sumTo(b.select(yWins, zero(), g), x->shape()),
+            b.sumTo(b.select(yWins, g, zero()), y->shape())};
+  }
+  case OpKind::Select: { // no gradient to the mask
+    Node *a = n->operand(1), *c = n->operand(2);
+    return {nullptr, b.sumTo(b.select(x, g, zero()), a->shape()),
+            b.sumTo(b.select(x, zero(), g), c->shape())};
+  }
   case OpKind::Neg:
     return {b.neg(g)};
   case OpKind::Exp:
@@ -62,6 +80,11 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
     return {b.mul(g, b.mul(n, b.sub(one(), n)))};
   case OpKind::Tanh: // 1 - t^2
     return {b.mul(g, b.sub(one(), b.mul(n, n)))};
+  case OpKind::Abs: // sign(x); 0 at 0
+    return {b.mul(g, b.sub(b.binary(OpKind::Greater, x, zero()), b.binary(OpKind::Greater, zero(), x)))};
+  case OpKind::Erf: // 2/sqrt(pi) * exp(-x^2)
+    return {b.mul(g, b.mul(b.constant(1.1283791670955126, n->type.dtype),
+                           b.unary(OpKind::Exp, b.neg(b.mul(x, x)))))};
   case OpKind::MatMul: {
     if (x->shape().rank() == 1) { // [K] @ [K,N]: treat x as [1,K]
       Node *x2 = b.reshape(x, Shape({1, x->shape().dims[0]}));
@@ -72,6 +95,31 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
   }
   case OpKind::Transpose:
     return {b.transpose(g)};
+  case OpKind::Concat: { // each part gets its slice of g
+    Grads parts;
+    int64_t axis = n->axes[0], offset = 0;
+    for (Node *p : n->operands) {
+      int64_t extent = p->shape().dims[axis];
+      parts.push_back(b.slice(g, axis, offset, extent));
+      offset += extent;
+    }
+    return parts;
+  }
+  case OpKind::Slice: { // g padded with zeros back to x's extent
+    int64_t axis = n->axes[0], extent = n->shape().dims[axis], total = x->shape().dims[axis];
+    std::vector<Node *> parts;
+    auto zeros = [&](int64_t len) {
+      std::vector<int64_t> dims = x->shape().dims;
+      dims[axis] = len;
+      return b.full(0.0, Shape(dims), n->type.dtype);
+    };
+    if (n->start > 0)
+      parts.push_back(zeros(n->start));
+    parts.push_back(g);
+    if (n->start + extent < total)
+      parts.push_back(zeros(total - n->start - extent));
+    return {b.concat(parts, axis)};
+  }
   case OpKind::Reshape:
     return {b.reshape(g, x->shape())};
   case OpKind::Broadcast:
@@ -147,7 +195,7 @@ std::map<Node *, Node *> buildGradients(Graph &g, Node *loss, const std::vector<
   for (Node *p : wrt) {
     auto gi = grad.find(p);
     result[p] = gi != grad.end() ? gi->second
-                                 : b.broadcast(b.constant(0.0, p->type.dtype), p->shape());
+                                 : b.full(0.0, p->shape(), p->type.dtype);
   }
   return result;
 }

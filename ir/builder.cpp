@@ -42,8 +42,8 @@ Node *Builder::state(const std::string &name, TensorType type, Initializer init)
   return n;
 }
 
-Node *Builder::constant(double v, DType t) {
-  Node *n = make(OpKind::Constant, {t, {}}, {});
+Node *Builder::constant(double v, DType t, Shape shape) {
+  Node *n = make(OpKind::Constant, {t, std::move(shape)}, {});
   n->scalar = v;
   return n;
 }
@@ -94,7 +94,7 @@ Node *Builder::dropoutMask(Node *step, Shape shape, double rate, uint64_t seed) 
   return n;
 }
 
-Node *Builder::full(double v, Shape shape, DType t) { return broadcast(constant(v, t), std::move(shape)); }
+Node *Builder::full(double v, Shape shape, DType t) { return constant(v, t, std::move(shape)); }
 
 Node *Builder::matmul(Node *a, Node *b) {
   return make(OpKind::MatMul, check(matmulType(a->type, b->type)), {a, b});

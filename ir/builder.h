@@ -16,7 +16,8 @@ public:
   Node *input(const std::string &name, TensorType type, int64_t classes = 0);
   Node *param(const std::string &name, TensorType type, Initializer init);
   Node *state(const std::string &name, TensorType type, Initializer init);
-  Node *constant(double v, DType t = DType::F32);
+  /// A constant: a scalar, or a splat of `v` over `shape`.
+  Node *constant(double v, DType t = DType::F32, Shape shape = {});
   Node *batchSize(DType t = DType::F32);
 
   Node *unary(OpKind k, Node *x);

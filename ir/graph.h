@@ -41,7 +41,7 @@ struct Node {
   TensorType type;
   std::vector<struct Node *> operands;
   std::string name;          // input/param/state/output name; printed as %name
-  double scalar = 0;         // Constant value
+  double scalar = 0;         // Constant value (a splat over the node's shape)
   int64_t classes = 0;       // Input of class ids: number of classes
   std::vector<int64_t> axes; // ReduceSum/ReduceMax axes; Concat/Slice axis
   bool keepdims = false;

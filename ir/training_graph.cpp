@@ -1,6 +1,7 @@
 #include "ir/training_graph.h"
 
 #include "ir/autodiff.h"
+#include "ir/builder.h"
 
 
 namespace nnc::ir {
@@ -13,6 +14,11 @@ std::unique_ptr<Graph> buildTrainingGraph(const Graph &forward, const OptimizerC
   g->eraseDeadNodes();
   auto grads = buildGradients(*g, g->loss());
   appendOptimizerUpdate(*g, grads, opt);
+  // Dropout draws a new mask each step from its step counter.
+  if (Node *step = g->findNamed(OpKind::State, kDropoutStep)) {
+    Builder b(*g);
+    b.assign(step, b.add(step, b.constant(1.0, step->type.dtype)));
+  }
   g->eraseDeadNodes();
   return g;
 }

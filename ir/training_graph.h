@@ -8,6 +8,10 @@
 
 namespace nnc::ir {
 
+/// Name of the scalar State that dropout masks draw from; the training
+/// step increments it.
+inline constexpr const char *kDropoutStep = "dropout.step";
+
 /// Throws NoGradientError (autodiff.h) if an op on the path to the loss
 /// has no gradient rule.
 std::unique_ptr<Graph> buildTrainingGraph(const Graph &forward, const OptimizerConfig &opt);

@@ -63,4 +63,13 @@ double r2Score(const float *pred, const float *target, int64_t n) {
   return 1.0 - meanSquaredError(pred, target, n) * static_cast<double>(n) / sst;
 }
 
+double binaryAccuracy(const float *scores, const float *targets, int64_t rows, double threshold) {
+  if (rows <= 0 || !scores || !targets)
+    return std::nan("");
+  int64_t correct = 0;
+  for (int64_t i = 0; i < rows; ++i)
+    correct += (scores[i] > threshold) == (targets[i] > 0.5f);
+  return (double)correct / (double)rows;
+}
+
 } // namespace nnc::runtime

@@ -10,6 +10,9 @@ namespace nnc::runtime {
 /// scores are probabilities of class 1, predicted when score > 0.5.
 double accuracy(const float *scores, int64_t rows, int64_t numClasses,
                 const int32_t *labels);
+/// Fraction of rows where (score > threshold) == (target > 0.5): one output
+/// against 0/1 targets (threshold 0 for logits, 0.5 for probabilities).
+double binaryAccuracy(const float *scores, const float *targets, int64_t rows, double threshold);
 /// mean |pred - target| over n values.
 double meanAbsoluteError(const float *pred, const float *target, int64_t n);
 /// mean (pred - target)^2 over n values.

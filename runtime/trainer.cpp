@@ -68,8 +68,11 @@ Evaluation Trainer::evaluate(const Dataset &d) {
   Evaluation e;
   e.loss = lossSum / (double)d.rows;
   for (const std::string &m : cfg_.metrics) {
-    if (m == "accuracy")
+    if (m == "accuracy" && cfg_.classification)
       e.metrics.push_back({m, accuracy(predictions.data(), d.rows, width, d.labels.data())});
+    else if (m == "accuracy") // one output scored against 0/1 targets
+      e.metrics.push_back({m, binaryAccuracy(predictions.data(), d.targets.data(), d.rows,
+                                             cfg_.predictionIsLogits ? 0.0 : 0.5)});
     else if (m == "mae")
       e.metrics.push_back({m, meanAbsoluteError(predictions.data(), d.targets.data(), d.rows)});
     else if (m == "mse")

@@ -17,6 +17,7 @@ struct TrainerConfig {
   std::string featureInput = "x", targetInput = "y";
   bool classification = false;
   int64_t numClasses = 0;
+  bool predictionIsLogits = false; // binary accuracy: logit > 0 instead of p > 0.5
   int64_t epochs = 10, batchSize = 32;
   uint64_t seed = 0;
   bool shuffle = true;

@@ -265,3 +265,43 @@ TEST(GradientCheck, DenseLayerChain) {
                   });
   expectGradientsMatch(c);
 }
+
+TEST(GradientCheck, Abs) {
+  auto pos = unaryCase(OpKind::Abs, 0.1, 2), neg = unaryCase(OpKind::Abs, -2, -0.1);
+  expectGradientsMatch(pos);
+  expectGradientsMatch(neg);
+}
+TEST(GradientCheck, Erf) { auto c = unaryCase(OpKind::Erf); expectGradientsMatch(c); }
+TEST(GradientCheck, MaximumBroadcast) {
+  auto c = binaryCase(OpKind::Maximum, kBx4, Shape({4}));
+  expectGradientsMatch(c);
+}
+TEST(GradientCheck, Minimum) { auto c = binaryCase(OpKind::Minimum, kBx4, kBx4); expectGradientsMatch(c); }
+TEST(GradientCheck, Select) {
+  // The mask comes from a comparison (no gradient); both branches get theirs.
+  GradientCheck c({{"a", kBx4}, {"b", Shape({4})}}, [](B &b, Ins &in) {
+    Node *mask = b.binary(OpKind::Greater, in[0], b.constant(0.0, DType::F64));
+    return b.select(mask, b.mul(in[0], in[0]), in[1]);
+  });
+  expectGradientsMatch(c);
+}
+TEST(GradientCheck, Concat) {
+  GradientCheck c({{"a", Shape({ir::kBatch, 2})}, {"b", Shape({ir::kBatch, 3})}},
+                  [](B &b, Ins &in) { return b.concat({in[0], in[1], in[0]}, -1); });
+  expectGradientsMatch(c);
+}
+TEST(GradientCheck, Slice) {
+  for (int64_t start : {0, 2, 3}) {
+    GradientCheck c({{"x", Shape({ir::kBatch, 6})}},
+                    [=](B &b, Ins &in) { return b.slice(in[0], 1, start, 3); });
+    SCOPED_TRACE(testing::Message() << "start " << start);
+    expectGradientsMatch(c);
+  }
+}
+TEST(GradientCheck, DropoutIsMaskedIdentity) {
+  // The same mask (same step and seed) scales forward and backward.
+  GradientCheck c({{"x", Shape({ir::kBatch, 16})}}, [](B &b, Ins &in) {
+    return b.mul(in[0], b.dropoutMask(b.constant(3.0, DType::F64), in[0]->shape(), 0.5, 7));
+  });
+  expectGradientsMatch(c);
+}

@@ -1,11 +1,12 @@
 // nnc: the compiler driver. The pipeline, top to bottom:
 //   model.nn -> front end (parse, check, lower to the forward graph IR)
-//            -> training graph (autodiff + optimizer update)
+//            -> training graph (autodiff + optimizer update), inference graph
 //            -> LLVM IR -> O3 for the host CPU -> ORC JIT
 //            -> training loop on the CSV data
 #include "codegen/jit_compiler.h"
 #include "frontend/model.h"
 #include "ir/autodiff.h"
+#include "ir/inference_graph.h"
 #include "ir/printer.h"
 #include "ir/training_graph.h"
 #include "options.h"
@@ -63,8 +64,9 @@ int run(const cli::Options &opts) {
   codegen::JitCompiler jit;
   int64_t batch = model->train.batchSize;
   codegen::KernelSignature step = jit.add(*trainGraph, model->name + "_train_step", batch);
+  std::unique_ptr<ir::Graph> inference = ir::buildInferenceGraph(*model->forward);
   codegen::KernelSignature eval =
-      jit.add(*model->forward, model->name + "_forward", std::max<int64_t>(batch, 256));
+      jit.add(*inference, model->name + "_forward", std::max<int64_t>(batch, 256));
   jit.compile(opts.optLevel);
   if (opts.emit == "llvm") {
     std::cout << jit.llvmText();

@@ -74,6 +74,7 @@ int runTraining(const frontend::Model &model, const ir::Graph &trainGraph, const
   cfg.targetInput = model.targetInput;
   cfg.classification = model.classification;
   cfg.numClasses = model.numClasses;
+  cfg.predictionIsLogits = model.predictionIsLogits;
   cfg.epochs = model.train.epochs;
   cfg.batchSize = model.train.batchSize;
   cfg.seed = model.train.seed;
