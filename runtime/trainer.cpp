@@ -23,6 +23,8 @@ void Trainer::bindBatch(KernelRunner &k, const float *features, const void *targ
 void Trainer::fit(const Dataset &train, const Dataset *validation, std::ostream &log) {
   Batcher batches(train, cfg_.batchSize, cfg_.shuffle, cfg_.seed);
   int width = (int)std::to_string(cfg_.epochs).size();
+  double best = INFINITY;
+  int64_t bestEpoch = 0;
   for (int64_t epoch = 1; epoch <= cfg_.epochs; ++epoch) {
     batches.startEpoch();
     double sum = 0;
@@ -42,9 +44,23 @@ void Trainer::fit(const Dataset &train, const Dataset *validation, std::ostream 
           "the data for extreme values",
           loss, epoch));
     std::string line = fmt::format("epoch {:>{}}/{}  loss {:.6f}", epoch, width, cfg_.epochs, loss);
-    if (validation)
-      line += "  " + formatEvaluation(evaluate(*validation), "val_");
+    double monitored = loss;
+    if (validation) {
+      Evaluation v = evaluate(*validation);
+      line += "  " + formatEvaluation(v, "val_");
+      if (cfg_.earlyStoppingMonitor == "val_loss")
+        monitored = v.loss;
+    }
     log << line << "\n";
+    if (monitored < best)
+      best = monitored, bestEpoch = epoch;
+    if (cfg_.earlyStoppingPatience > 0 && epoch - bestEpoch >= cfg_.earlyStoppingPatience) {
+      log << fmt::format("early stopping: {} has not improved for {} epochs (best {:.6f} in "
+                         "epoch {})\n",
+                         validation ? cfg_.earlyStoppingMonitor : "loss",
+                         cfg_.earlyStoppingPatience, best, bestEpoch);
+      break;
+    }
   }
 }
 

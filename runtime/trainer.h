@@ -22,6 +22,10 @@ struct TrainerConfig {
   uint64_t seed = 0;
   bool shuffle = true;
   std::vector<std::string> metrics; // accuracy, mae, mse
+  /// Stop when `monitor` ("loss" or "val_loss") has not improved for this
+  /// many epochs (Keras EarlyStopping, min_delta 0); 0 = never.
+  int64_t earlyStoppingPatience = 0;
+  std::string earlyStoppingMonitor = "val_loss";
 };
 
 struct Evaluation {

@@ -80,6 +80,8 @@ int runTraining(const frontend::Model &model, const ir::Graph &trainGraph, const
   cfg.seed = model.train.seed;
   cfg.shuffle = model.train.shuffle;
   cfg.metrics = model.train.metrics;
+  cfg.earlyStoppingPatience = model.train.earlyStoppingPatience;
+  cfg.earlyStoppingMonitor = model.train.earlyStoppingMonitor;
   runtime::Trainer trainer(cfg, stepRunner, evalRunner);
 
   std::cout << fmt::format("training {} on {} ({} rows, {} features{}), {} epochs, batch {}\n",
