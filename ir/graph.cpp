@@ -114,13 +114,20 @@ void Graph::dropOutputsExcept(const std::string &keep) {
   });
 }
 
-void Graph::eraseDeadNodes() {
+void Graph::dropOutput(const std::string &name) {
+  std::erase_if(nodes_, [&](const std::unique_ptr<Node> &n) {
+    return n->kind == OpKind::Output && n->name == name;
+  });
+}
+
+void Graph::eraseDeadNodes(bool keepInterface) {
   std::unordered_set<const Node *> live;
   for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
     Node *n = it->get();
     bool effect = n->kind == OpKind::Assign || n->kind == OpKind::Output;
     // Inputs, params and states are the step's interface: always kept.
-    bool iface = n->kind == OpKind::Input || n->kind == OpKind::Param || n->kind == OpKind::State;
+    bool iface = keepInterface && (n->kind == OpKind::Input || n->kind == OpKind::Param ||
+                                   n->kind == OpKind::State);
     if (effect || iface || live.count(n))
       for (Node *op : n->operands)
         live.insert(op);

@@ -76,8 +76,12 @@ public:
   std::unique_ptr<Graph> clone() const;
   /// Removes every Output except the one named `keep`.
   void dropOutputsExcept(const std::string &keep);
+  /// Removes the Output named `name`, if any.
+  void dropOutput(const std::string &name);
   /// Removes nodes not reachable from effects (assign/output); renumbers ids.
-  void eraseDeadNodes();
+  /// Inputs, params and states (the kernel's interface) are kept unless
+  /// `keepInterface` is false.
+  void eraseDeadNodes(bool keepInterface = true);
 
 private:
   std::string name_;

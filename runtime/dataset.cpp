@@ -173,7 +173,19 @@ Dataset loadDataset(const std::string &path, const DatasetSpec &spec) {
   size_t ncol = t.columns.size();
 
   size_t labelCol = ncol - 1;
-  if (!spec.labelColumn.empty()) {
+  bool noLabel = false;
+  if (spec.labelOptional) {
+    if (!spec.labelColumn.empty())
+      noLabel = std::find(t.columns.begin(), t.columns.end(), spec.labelColumn) == t.columns.end();
+    else if (spec.featureColumns.empty())
+      noLabel = spec.expectedFeatures == (int64_t)ncol;
+    else
+      noLabel = std::find(spec.featureColumns.begin(), spec.featureColumns.end(),
+                          t.columns[ncol - 1]) != spec.featureColumns.end();
+  }
+  if (noLabel) {
+    labelCol = ncol; // none
+  } else if (!spec.labelColumn.empty()) {
     labelCol = findColumn(t, spec.labelColumn);
   } else if (t.hasHeader && ncol > 1 && looksLikeLabelName(t.columns[0]) &&
              !looksLikeLabelName(t.columns[ncol - 1])) {
@@ -208,6 +220,8 @@ Dataset loadDataset(const std::string &path, const DatasetSpec &spec) {
   std::string which;
   if (!spec.featureColumns.empty())
     which = "the columns named as features";
+  else if (noLabel)
+    which = "all columns; no label column";
   else if (spec.labelColumn.empty())
     which = fmt::format("all columns but the last, '{}'",
                         displayCell(t.columns[labelCol]));
@@ -221,6 +235,8 @@ Dataset loadDataset(const std::string &path, const DatasetSpec &spec) {
                           spec.inputName.empty() ? "" : " ", spec.inputName,
                           plural(spec.expectedFeatures, "feature"), path,
                           plural(nf, "feature column"), which));
+  if (nf == 0 && noLabel)
+    throw dataError(path, "no feature columns");
   if (nf == 0) {
     const std::string &only = t.columns[labelCol];
     bool otherSeparator = only.find_first_of(";\t") != std::string::npos;
@@ -237,14 +253,17 @@ Dataset loadDataset(const std::string &path, const DatasetSpec &spec) {
   d.path = path;
   d.rows = static_cast<int64_t>(t.rows.size());
   d.numFeatures = nf;
-  d.labelName = t.columns[labelCol];
+  if (!noLabel)
+    d.labelName = t.columns[labelCol];
   for (size_t j : featureCols)
     d.featureNames.push_back(t.columns[j]);
   d.features.reserve(t.rows.size() * featureCols.size());
   for (size_t i = 0; i < t.rows.size(); ++i)
     for (size_t j : featureCols)
       d.features.push_back(cellToFloat(t, i, j, false));
-  if (spec.classification) {
+  if (noLabel) {
+    d.classNames = spec.classNames;
+  } else if (spec.classification) {
     loadLabels(t, labelCol, spec, d);
   } else {
     d.targets.reserve(t.rows.size());

@@ -20,6 +20,9 @@ struct DatasetSpec {
   int64_t expectedFeatures = -1;           // >= 0: feature count must match
   int64_t targetWidth = 1;                 // regression: only 1 is supported
   std::string inputName; // the model's input, for the count-mismatch message
+  /// For prediction: a file without the label column is accepted (then every
+  /// column, or the named features, are features, and there are no targets).
+  bool labelOptional = false;
 };
 
 struct Dataset {
@@ -31,6 +34,7 @@ struct Dataset {
   std::vector<float> targets;          // regression: rows x 1
   std::vector<int32_t> labels;         // classification: class ids
   std::vector<std::string> classNames; // class id -> name
+  bool hasTargets() const { return !targets.empty() || !labels.empty(); }
 };
 
 /// Loads `path` as described by `spec`. Class names, when spec.classNames is

@@ -54,7 +54,7 @@ void ParamStore::initialize(const ir::Graph &g, uint64_t seed) {
       continue;
     std::vector<double> values;
     fillInitializer(n->init, n->shape(), paramSeed, values);
-    TensorBuffer buf{n->type, {}};
+    TensorBuffer buf{n->type, n->kind == ir::OpKind::State, {}};
     buf.storage.assign(values.size(), 0.0);
     if (n->type.dtype == ir::DType::F32) {
       float *f = reinterpret_cast<float *>(buf.storage.data());

@@ -13,6 +13,7 @@ namespace nnc::runtime {
 
 struct TensorBuffer {
   ir::TensorType type;
+  bool optimizerState = false; // a State (moments, step counters), not a Param
   std::vector<double> storage; // sized for the type; viewed as float or double
 
   void *data() { return storage.data(); }

@@ -10,9 +10,10 @@ namespace nnc::runtime {
 
 using codegen::Binding;
 
-Trainer::Trainer(TrainerConfig cfg, KernelRunner &step, KernelRunner &eval)
+Trainer::Trainer(TrainerConfig cfg, KernelRunner *step, KernelRunner &eval)
     : cfg_(std::move(cfg)), step_(step), eval_(eval) {
-  step_.bind(Binding::Output, "loss", &loss_);
+  if (step_)
+    step_->bind(Binding::Output, "loss", &loss_);
 }
 
 void Trainer::bindBatch(KernelRunner &k, const float *features, const void *target) {
@@ -20,7 +21,9 @@ void Trainer::bindBatch(KernelRunner &k, const float *features, const void *targ
   k.bind(Binding::Input, cfg_.targetInput, const_cast<void *>(target));
 }
 
-void Trainer::fit(const Dataset &train, const Dataset *validation, std::ostream &log) {
+int64_t Trainer::fit(const Dataset &train, const Dataset *validation, std::ostream &log) {
+  if (!step_)
+    throw std::logic_error("Trainer::fit without a training step kernel");
   Batcher batches(train, cfg_.batchSize, cfg_.shuffle, cfg_.seed);
   int width = (int)std::to_string(cfg_.epochs).size();
   double best = INFINITY;
@@ -32,8 +35,8 @@ void Trainer::fit(const Dataset &train, const Dataset *validation, std::ostream 
     while (batches.next()) {
       const void *target = cfg_.classification ? (const void *)batches.labels()
                                                : (const void *)batches.targets();
-      bindBatch(step_, batches.features(), target);
-      step_.run(batches.size());
+      bindBatch(*step_, batches.features(), target);
+      step_->run(batches.size());
       sum += (double)loss_ * (double)batches.size();
       seen += batches.size();
     }
@@ -59,9 +62,10 @@ void Trainer::fit(const Dataset &train, const Dataset *validation, std::ostream 
                          "epoch {})\n",
                          validation ? cfg_.earlyStoppingMonitor : "loss",
                          cfg_.earlyStoppingPatience, best, bestEpoch);
-      break;
+      return epoch;
     }
   }
+  return cfg_.epochs;
 }
 
 Evaluation Trainer::evaluate(const Dataset &d) {

@@ -40,18 +40,20 @@ struct DivergedError : std::runtime_error {
 
 class Trainer {
 public:
-  /// `step` is the training kernel (outputs "loss"); `eval` the forward
-  /// kernel (outputs "loss" and "prediction").
-  Trainer(TrainerConfig cfg, KernelRunner &step, KernelRunner &eval);
+  /// `step` is the training kernel (outputs "loss"; null when only
+  /// evaluating); `eval` the forward kernel (outputs "loss" and "prediction").
+  Trainer(TrainerConfig cfg, KernelRunner *step, KernelRunner &eval);
 
-  /// Trains for cfg.epochs, printing one line per epoch to `log`.
-  void fit(const Dataset &train, const Dataset *validation, std::ostream &log);
+  /// Trains for cfg.epochs (fewer if stopped early), printing one line per
+  /// epoch to `log`; returns the number of epochs run.
+  int64_t fit(const Dataset &train, const Dataset *validation, std::ostream &log);
   Evaluation evaluate(const Dataset &d);
 
 private:
   void bindBatch(KernelRunner &k, const float *features, const void *target);
   TrainerConfig cfg_;
-  KernelRunner &step_, &eval_;
+  KernelRunner *step_;
+  KernelRunner &eval_;
   float loss_ = 0;
 };
 

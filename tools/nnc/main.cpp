@@ -12,10 +12,12 @@
 #include "options.h"
 #include "runtime/data_error.h"
 #include "runtime/trainer.h"
+#include "session.h"
 #include "train_command.h"
 
 #include <fmt/format.h>
 #include <iostream>
+#include <optional>
 
 using namespace nnc;
 
@@ -60,25 +62,53 @@ int run(const cli::Options &opts) {
     return 0;
   }
 
-  // 3. Code generation: one kernel for the training step, one for inference.
-  codegen::JitCompiler jit;
-  int64_t batch = model->train.batchSize;
-  codegen::KernelSignature step = jit.add(*trainGraph, model->name + "_train_step", batch);
+  // 3. Code generation: a kernel for the training step, one for evaluation
+  //    (loss and metrics) and one for prediction, each only when needed.
+  bool training = !opts.trainCsv.empty();
+  bool evaluating = training || !opts.evalCsv.empty();
+  bool predicting = !opts.predictCsv.empty();
+  if (!training && !evaluating && !predicting && opts.emit.empty()) {
+    std::cerr << "nnc: error: nothing to do: pass --train data.csv, or --emit=ir|ir-train|llvm\n";
+    return 1;
+  }
+  ir::ProbabilityHead head = !model->predictionIsLogits ? ir::ProbabilityHead::None
+                             : model->classification    ? ir::ProbabilityHead::Softmax
+                                                        : ir::ProbabilityHead::Sigmoid;
   std::unique_ptr<ir::Graph> inference = ir::buildInferenceGraph(*model->forward);
-  codegen::KernelSignature eval =
-      jit.add(*inference, model->name + "_forward", std::max<int64_t>(batch, 256));
+  std::unique_ptr<ir::Graph> prediction = ir::buildPredictionGraph(*model->forward, head);
+  codegen::JitCompiler jit;
+  int64_t batch = model->train.batchSize, chunk = std::max<int64_t>(batch, 256);
+  std::optional<codegen::KernelSignature> stepSig, evalSig, predictSig;
+  if (training || opts.emit == "llvm")
+    stepSig = jit.add(*trainGraph, model->name + "_train_step", batch);
+  if (evaluating || opts.emit == "llvm")
+    evalSig = jit.add(*inference, model->name + "_evaluate", chunk);
+  if (predicting || opts.emit == "llvm")
+    predictSig = jit.add(*prediction, model->name + "_predict", chunk);
   jit.compile(opts.optLevel);
   if (opts.emit == "llvm") {
     std::cout << jit.llvmText();
     return 0;
   }
 
-  // 4. Training.
-  if (opts.trainCsv.empty()) {
-    std::cerr << "nnc: error: nothing to do: pass --train data.csv, or --emit=ir|ir-train|llvm\n";
-    return 1;
-  }
-  return cli::runTraining(*model, *trainGraph, opts, jit, step, eval);
+  // 4. Run: train, evaluate, predict.
+  cli::Session session(*model, {trainGraph.get()}, opts);
+  std::optional<runtime::KernelRunner> step, eval, predict;
+  if (stepSig)
+    step.emplace(*stepSig, jit.lookup(stepSig->symbol), session.store);
+  if (evalSig)
+    eval.emplace(*evalSig, jit.lookup(evalSig->symbol), session.store);
+  if (predictSig)
+    predict.emplace(*predictSig, jit.lookup(predictSig->symbol), session.store);
+  cli::Kernels kernels{step ? &*step : nullptr, eval ? &*eval : nullptr,
+                       predict ? &*predict : nullptr};
+  if (training)
+    cli::runTraining(session, opts, kernels);
+  if (!opts.evalCsv.empty())
+    cli::runEvaluation(session, opts, kernels);
+  if (predicting)
+    cli::runPrediction(session, opts, kernels);
+  return 0;
 }
 
 } // namespace

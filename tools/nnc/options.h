@@ -11,6 +11,12 @@ struct Options {
   std::string emit;      // "", "ir", "ir-train", "llvm"
   std::string trainCsv;  // --train
   std::string testCsv;   // --test
+  std::string evalCsv;   // --eval: loss and metrics of the (loaded or trained) model
+  std::string predictCsv, predictOut; // --predict d.csv -o preds.csv
+  std::string saveWeights;            // --save w.nnw after training
+  std::string loadWeights;            // --weights w.nnw: parameters, optimizer state, classes, statistics
+  std::string initWeights;            // --init-weights w.nnw: starting parameters only
+  bool noShuffle = false;
   std::optional<int64_t> epochs, batchSize;
   std::optional<double> lr;
   std::optional<uint64_t> seed;

@@ -1,7 +1,5 @@
 #include "train_command.h"
 
-#include "runtime/dataset.h"
-#include "runtime/standardizer.h"
 #include "runtime/trainer.h"
 
 #include <fmt/format.h>
@@ -11,88 +9,65 @@ namespace nnc::cli {
 
 namespace {
 
-runtime::DatasetSpec datasetSpec(const frontend::Model &m) {
-  runtime::DatasetSpec spec;
-  spec.featureColumns = m.data.features;
-  spec.labelColumn = m.data.label;
-  spec.classification = m.classification;
-  const ir::Node *x = m.forward->findNamed(ir::OpKind::Input, m.featureInput);
-  spec.expectedFeatures = x->shape().numElements(1);
-  spec.inputName = m.featureInput;
-  return spec;
-}
-
-void checkClassCount(const frontend::Model &m, const runtime::Dataset &d, const std::string &path) {
-  if (!m.classification || (int64_t)d.classNames.size() == m.numClasses)
-    return;
-  std::string names;
-  for (size_t i = 0; i < d.classNames.size() && i < 6; ++i)
-    names += (i ? ", " : "") + d.classNames[i];
-  if (d.classNames.size() > 6)
-    names += ", ...";
-  throw runtime::DataError(fmt::format("{}: error: the model's label {} has {} classes but the "
-                                       "label column has {} distinct values ({})",
-                                       path, m.targetInput, m.numClasses, d.classNames.size(), names));
+runtime::TrainerConfig trainerConfig(const frontend::Model &m, const Options &opts) {
+  runtime::TrainerConfig cfg;
+  cfg.featureInput = m.featureInput;
+  cfg.targetInput = m.targetInput;
+  cfg.classification = m.classification;
+  cfg.numClasses = m.numClasses;
+  cfg.predictionIsLogits = m.predictionIsLogits;
+  cfg.epochs = m.train.epochs;
+  cfg.batchSize = m.train.batchSize;
+  cfg.seed = m.train.seed;
+  cfg.shuffle = m.train.shuffle && !opts.noShuffle;
+  cfg.metrics = m.train.metrics;
+  cfg.earlyStoppingPatience = m.train.earlyStoppingPatience;
+  cfg.earlyStoppingMonitor = m.train.earlyStoppingMonitor;
+  return cfg;
 }
 
 } // namespace
 
-int runTraining(const frontend::Model &model, const ir::Graph &trainGraph, const Options &opts,
-                codegen::JitCompiler &jit,
-                const codegen::KernelSignature &step, const codegen::KernelSignature &eval) {
-  runtime::DatasetSpec spec = datasetSpec(model);
-  runtime::Dataset train = runtime::loadDataset(opts.trainCsv, spec);
-  checkClassCount(model, train, opts.trainCsv);
-  spec.classNames = train.classNames;
-  std::optional<runtime::Dataset> test;
-  if (!opts.testCsv.empty())
-    test = runtime::loadDataset(opts.testCsv, spec);
-
+void runTraining(Session &s, const Options &opts, Kernels k) {
+  const frontend::Model &model = s.model;
+  runtime::Dataset train = s.load(opts.trainCsv);
   std::optional<runtime::Dataset> validation;
   if (model.train.validation > 0) {
     auto [fit, held] = runtime::splitHoldout(train, model.train.validation, model.train.seed);
     train = std::move(fit);
     validation = std::move(held);
   }
-  if (model.data.standardize) {
-    runtime::Standardizer s = runtime::Standardizer::fit(train);
-    s.apply(train);
-    if (validation)
-      s.apply(*validation);
-    if (test)
-      s.apply(*test);
-  }
+  s.adoptTrainingData(train); // statistics of the part actually trained on
+  std::optional<runtime::Dataset> test;
+  if (!opts.testCsv.empty())
+    test = s.load(opts.testCsv); // read before training: a bad file fails fast
+  s.normalize(train);
+  if (validation)
+    s.normalize(*validation);
+  if (test)
+    s.normalize(*test);
 
-  runtime::ParamStore store;
-  store.initialize(*model.forward, model.train.seed);
-  store.initialize(trainGraph, model.train.seed); // adds the optimizer state
-  runtime::KernelRunner stepRunner(step, jit.lookup(step.symbol), store);
-  runtime::KernelRunner evalRunner(eval, jit.lookup(eval.symbol), store);
-
-  runtime::TrainerConfig cfg;
-  cfg.featureInput = model.featureInput;
-  cfg.targetInput = model.targetInput;
-  cfg.classification = model.classification;
-  cfg.numClasses = model.numClasses;
-  cfg.predictionIsLogits = model.predictionIsLogits;
-  cfg.epochs = model.train.epochs;
-  cfg.batchSize = model.train.batchSize;
-  cfg.seed = model.train.seed;
-  cfg.shuffle = model.train.shuffle;
-  cfg.metrics = model.train.metrics;
-  cfg.earlyStoppingPatience = model.train.earlyStoppingPatience;
-  cfg.earlyStoppingMonitor = model.train.earlyStoppingMonitor;
-  runtime::Trainer trainer(cfg, stepRunner, evalRunner);
-
+  runtime::TrainerConfig cfg = trainerConfig(model, opts);
+  runtime::Trainer trainer(cfg, k.step, *k.eval);
   std::cout << fmt::format("training {} on {} ({} rows, {} features{}), {} epochs, batch {}\n",
                            model.name, opts.trainCsv, train.rows, train.numFeatures,
                            model.classification ? fmt::format(", {} classes", model.numClasses) : "",
                            cfg.epochs, cfg.batchSize);
-  trainer.fit(train, validation ? &*validation : nullptr, std::cout);
+  s.epochs += trainer.fit(train, validation ? &*validation : nullptr, std::cout);
   std::cout << runtime::formatEvaluation(trainer.evaluate(train), "train ") << "\n";
   if (test)
     std::cout << runtime::formatEvaluation(trainer.evaluate(*test), "test ") << "\n";
-  return 0;
+  if (!opts.saveWeights.empty()) {
+    runtime::saveCheckpoint(opts.saveWeights, s.checkpoint());
+    std::cout << "saved weights to " << opts.saveWeights << "\n";
+  }
+}
+
+void runEvaluation(Session &s, const Options &opts, Kernels k) {
+  runtime::Dataset d = s.load(opts.evalCsv);
+  s.normalize(d);
+  runtime::Trainer trainer(trainerConfig(s.model, opts), nullptr, *k.eval);
+  std::cout << runtime::formatEvaluation(trainer.evaluate(d), "eval ") << "\n";
 }
 
 } // namespace nnc::cli

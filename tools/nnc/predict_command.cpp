@@ -1,0 +1,100 @@
+#include "train_command.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+
+namespace nnc::cli {
+
+using codegen::Binding;
+
+namespace {
+
+/// Runs the prediction kernel over `d` in chunks; returns the output `name`
+/// row by row (rows x width), or empty if the kernel has no such output.
+std::vector<float> predictAll(runtime::KernelRunner &k, const runtime::Dataset &d,
+                              const std::string &input, const std::string &name, int64_t &width) {
+  int i = k.signature().find(Binding::Output, name);
+  if (i < 0)
+    return {};
+  width = k.signature().bindings[i].type.shape.numElements(1);
+  std::vector<float> out(d.rows * width);
+  int64_t chunk = k.signature().maxBatch;
+  for (int64_t row = 0; row < d.rows; row += chunk) {
+    int64_t n = std::min(chunk, d.rows - row);
+    k.bind(Binding::Input, input, const_cast<float *>(d.features.data() + row * d.numFeatures));
+    k.bind(Binding::Output, name, out.data() + row * width);
+    k.run(n);
+  }
+  return out;
+}
+
+std::string csvField(const std::string &s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos)
+    return s;
+  std::string q = "\"";
+  for (char c : s)
+    q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+} // namespace
+
+void runPrediction(Session &s, const Options &opts, Kernels k) {
+  const frontend::Model &m = s.model;
+  runtime::Dataset d = s.load(opts.predictCsv, /*labelOptional=*/true);
+  s.normalize(d);
+  int64_t width = 0, probWidth = 0;
+  std::vector<float> pred = predictAll(*k.predict, d, m.featureInput, "prediction", width);
+  std::vector<float> probs = predictAll(*k.predict, d, m.featureInput, "probabilities", probWidth);
+
+  std::string text;
+  if (m.classification) {
+    text = "predicted";
+    for (const std::string &c : s.classNames)
+      text += "," + csvField("p_" + c);
+    text += "\n";
+    for (int64_t r = 0; r < d.rows; ++r) {
+      const float *p = probs.data() + r * probWidth;
+      int64_t best = std::max_element(p, p + probWidth) - p;
+      text += csvField(s.classNames.at(best));
+      for (int64_t j = 0; j < probWidth; ++j)
+        text += fmt::format(",{:.6g}", p[j]);
+      text += "\n";
+    }
+  } else if (!probs.empty()) { // one logit against 0/1 targets
+    text = "predicted,probability\n";
+    for (int64_t r = 0; r < d.rows; ++r)
+      text += fmt::format("{},{:.6g}\n", probs[r] > 0.5f ? 1 : 0, probs[r]);
+  } else {
+    for (int64_t j = 0; j < width; ++j)
+      text += (j ? "," : "") + (width == 1 ? std::string("prediction") : fmt::format("prediction_{}", j));
+    text += "\n";
+    for (int64_t r = 0; r < d.rows; ++r)
+      for (int64_t j = 0; j < width; ++j)
+        text += fmt::format("{:.7g}{}", pred[r * width + j], j + 1 == width ? "\n" : ",");
+  }
+
+  std::string tmp = opts.predictOut + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      std::remove(tmp.c_str());
+      throw runtime::DataError(fmt::format("{}: error: cannot write: {}", opts.predictOut,
+                                           std::strerror(errno)));
+    }
+  }
+  if (std::rename(tmp.c_str(), opts.predictOut.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw runtime::DataError(fmt::format("{}: error: cannot write: {}", opts.predictOut, why));
+  }
+  std::cout << fmt::format("wrote {} predictions to {}\n", d.rows, opts.predictOut);
+}
+
+} // namespace nnc::cli

@@ -1,0 +1,86 @@
+#include "session.h"
+
+#include <fmt/format.h>
+
+namespace nnc::cli {
+
+namespace {
+
+void checkClassCount(const frontend::Model &m, const std::vector<std::string> &classes,
+                     const std::string &path) {
+  if (!m.classification || (int64_t)classes.size() == m.numClasses)
+    return;
+  std::string names;
+  for (size_t i = 0; i < classes.size() && i < 6; ++i)
+    names += (i ? ", " : "") + classes[i];
+  if (classes.size() > 6)
+    names += ", ...";
+  throw runtime::DataError(fmt::format("{}: error: the model's label {} has {} classes but the "
+                                       "label column has {} distinct values ({})",
+                                       path, m.targetInput, m.numClasses, classes.size(), names));
+}
+
+} // namespace
+
+Session::Session(const frontend::Model &m, const std::vector<const ir::Graph *> &graphs,
+                 const Options &opts)
+    : model(m) {
+  store.initialize(*m.forward, m.train.seed); // parameters first: their seeds do not
+  for (const ir::Graph *g : graphs)           // depend on which kernels exist
+    store.initialize(*g, m.train.seed);
+  const std::string &path = !opts.loadWeights.empty() ? opts.loadWeights : opts.initWeights;
+  if (path.empty())
+    return;
+  runtime::Checkpoint c = runtime::loadCheckpoint(path);
+  bool paramsOnly = opts.loadWeights.empty();
+  runtime::restoreTensors(c, store, path, paramsOnly);
+  if (paramsOnly)
+    return;
+  checkClassCount(m, c.classNames, path);
+  classNames = c.classNames;
+  featureNames = c.featureNames;
+  normalization = c.normalization;
+  epochs = c.epochs;
+}
+
+runtime::Dataset Session::load(const std::string &path, bool labelOptional) {
+  runtime::DatasetSpec spec;
+  spec.featureColumns = model.data.features;
+  spec.labelColumn = model.data.label;
+  spec.classification = model.classification;
+  spec.classNames = classNames;
+  const ir::Node *x = model.forward->findNamed(ir::OpKind::Input, model.featureInput);
+  spec.expectedFeatures = x->shape().numElements(1);
+  spec.inputName = model.featureInput;
+  spec.labelOptional = labelOptional;
+  return runtime::loadDataset(path, spec);
+}
+
+void Session::normalize(runtime::Dataset &d) const {
+  if (normalization)
+    normalization->apply(d);
+}
+
+void Session::adoptTrainingData(const runtime::Dataset &train) {
+  if (classNames.empty()) {
+    checkClassCount(model, train.classNames, train.path);
+    classNames = train.classNames;
+  }
+  if (featureNames.empty())
+    featureNames = train.featureNames;
+  if (!normalization && model.data.standardize)
+    normalization = runtime::Standardizer::fit(train);
+}
+
+runtime::Checkpoint Session::checkpoint() const {
+  runtime::Checkpoint c;
+  c.model = model.name;
+  c.tensors = store.buffers();
+  c.classNames = classNames;
+  c.featureNames = featureNames;
+  c.normalization = normalization;
+  c.epochs = epochs;
+  return c;
+}
+
+} // namespace nnc::cli
