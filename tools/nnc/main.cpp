@@ -71,9 +71,11 @@ int run(const cli::Options &opts) {
     std::cerr << "nnc: error: nothing to do: pass --train data.csv, or --emit=ir|ir-train|llvm\n";
     return 1;
   }
-  ir::ProbabilityHead head = !model->predictionIsLogits ? ir::ProbabilityHead::None
-                             : model->classification    ? ir::ProbabilityHead::Softmax
-                                                        : ir::ProbabilityHead::Sigmoid;
+  // Class scores are logits (cross_entropy takes logits), and so is a single
+  // output trained with binary_cross_entropy_with_logits.
+  ir::ProbabilityHead head = model->classification       ? ir::ProbabilityHead::Softmax
+                             : model->predictionIsLogits ? ir::ProbabilityHead::Sigmoid
+                                                         : ir::ProbabilityHead::None;
   std::unique_ptr<ir::Graph> inference = ir::buildInferenceGraph(*model->forward);
   std::unique_ptr<ir::Graph> prediction = ir::buildPredictionGraph(*model->forward, head);
   codegen::JitCompiler jit;
