@@ -1,6 +1,7 @@
 #include "runtime/trainer.h"
 
 #include "runtime/batcher.h"
+#include "runtime/lr_schedule.h"
 #include "runtime/metrics.h"
 
 #include <cmath>
@@ -27,8 +28,10 @@ int64_t Trainer::fit(const Dataset &train, const Dataset *validation, std::ostre
   Batcher batches(train, cfg_.batchSize, cfg_.shuffle, cfg_.seed);
   int width = (int)std::to_string(cfg_.epochs).size();
   double best = INFINITY;
-  int64_t bestEpoch = 0;
+  int64_t bestEpoch = 0, steps = 0;
   for (int64_t epoch = 1; epoch <= cfg_.epochs; ++epoch) {
+    if (cfg_.learningRate)
+      *cfg_.learningRate = (float)scheduledLearningRate(cfg_.optimizer, epoch - 1, cfg_.epochs);
     batches.startEpoch();
     double sum = 0;
     int64_t seen = 0;
@@ -39,6 +42,11 @@ int64_t Trainer::fit(const Dataset &train, const Dataset *validation, std::ostre
       step_->run(batches.size());
       sum += (double)loss_ * (double)batches.size();
       seen += batches.size();
+      ++steps;
+      if (cfg_.logSteps)
+        log << fmt::format("step {} loss {:.9g}\n", steps, loss_);
+      if (cfg_.maxSteps > 0 && steps >= cfg_.maxSteps)
+        break;
     }
     double loss = sum / (double)seen;
     if (!std::isfinite(loss))
@@ -57,6 +65,8 @@ int64_t Trainer::fit(const Dataset &train, const Dataset *validation, std::ostre
     log << line << "\n";
     if (monitored < best)
       best = monitored, bestEpoch = epoch;
+    if (cfg_.maxSteps > 0 && steps >= cfg_.maxSteps)
+      return epoch;
     if (cfg_.earlyStoppingPatience > 0 && epoch - bestEpoch >= cfg_.earlyStoppingPatience) {
       log << fmt::format("early stopping: {} has not improved for {} epochs (best {:.6f} in "
                          "epoch {})\n",
@@ -97,6 +107,11 @@ Evaluation Trainer::evaluate(const Dataset &d) {
       e.metrics.push_back({m, meanAbsoluteError(predictions.data(), d.targets.data(), d.rows)});
     else if (m == "mse")
       e.metrics.push_back({m, meanSquaredError(predictions.data(), d.targets.data(), d.rows)});
+    else if (m == "rmse")
+      e.metrics.push_back(
+          {m, std::sqrt(meanSquaredError(predictions.data(), d.targets.data(), d.rows))});
+    else if (m == "r2")
+      e.metrics.push_back({m, r2Score(predictions.data(), d.targets.data(), d.rows)});
   }
   return e;
 }

@@ -2,6 +2,7 @@
 // training step, then evaluation (loss and metrics over whole data sets,
 // averaged over samples) through the inference kernel.
 #pragma once
+#include "ir/optimizer_update.h"
 #include "runtime/dataset.h"
 #include "runtime/kernel_runner.h"
 
@@ -26,6 +27,12 @@ struct TrainerConfig {
   /// many epochs (Keras EarlyStopping, min_delta 0); 0 = never.
   int64_t earlyStoppingPatience = 0;
   std::string earlyStoppingMonitor = "val_loss";
+  /// With a schedule, fit() writes each epoch's rate into `learningRate`
+  /// (the State "optimizer.lr" the training step reads).
+  ir::OptimizerConfig optimizer;
+  float *learningRate = nullptr;
+  int64_t maxSteps = 0;  // > 0: stop after this many optimizer steps
+  bool logSteps = false; // print "step K loss L" after every step
 };
 
 struct Evaluation {

@@ -23,6 +23,9 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--init-weights", o.initWeights, "start from these parameters (.nnw)")
       ->excludes("--weights");
   app.add_flag("--no-shuffle", o.noShuffle, "keep the data order in every epoch");
+  app.add_option("--steps", o.maxSteps, "stop training after this many optimizer steps")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--log-steps", o.logSteps, "print the training loss after every step");
   app.add_option("--epochs", o.epochs, "override train.epochs")->check(CLI::PositiveNumber);
   app.add_option("--batch-size", o.batchSize, "override train.batch_size")->check(CLI::PositiveNumber);
   app.add_option("--lr", o.lr, "override the optimizer's learning rate")->check(CLI::PositiveNumber);

@@ -17,6 +17,8 @@ struct Options {
   std::string loadWeights;            // --weights w.nnw: parameters, optimizer state, classes, statistics
   std::string initWeights;            // --init-weights w.nnw: starting parameters only
   bool noShuffle = false;
+  int64_t maxSteps = 0;   // --steps N: stop training after N optimizer steps
+  bool logSteps = false;  // --log-steps: print the loss of every step
   std::optional<int64_t> epochs, batchSize;
   std::optional<double> lr;
   std::optional<uint64_t> seed;

@@ -23,6 +23,8 @@ runtime::TrainerConfig trainerConfig(const frontend::Model &m, const Options &op
   cfg.metrics = m.train.metrics;
   cfg.earlyStoppingPatience = m.train.earlyStoppingPatience;
   cfg.earlyStoppingMonitor = m.train.earlyStoppingMonitor;
+  cfg.maxSteps = opts.maxSteps;
+  cfg.logSteps = opts.logSteps;
   return cfg;
 }
 
@@ -48,6 +50,9 @@ void runTraining(Session &s, const Options &opts, Kernels k) {
     s.normalize(*test);
 
   runtime::TrainerConfig cfg = trainerConfig(model, opts);
+  cfg.optimizer = model.train.optimizer;
+  if (s.store.contains(ir::kLearningRateState))
+    cfg.learningRate = s.store.at(ir::kLearningRateState).f32();
   runtime::Trainer trainer(cfg, k.step, *k.eval);
   std::cout << fmt::format("training {} on {} ({} rows, {} features{}), {} epochs, batch {}\n",
                            model.name, opts.trainCsv, train.rows, train.numFeatures,
