@@ -53,12 +53,17 @@ std::string caretLine(const std::string &line, int col, int length) {
 
 } // namespace
 
-void DiagnosticEngine::error(const ir::SourceLoc &loc, std::string message, int length) {
+void DiagnosticEngine::error(const ir::SourceLoc &loc, std::string message, int length,
+                             std::vector<Note> notes) {
+  for (const Diagnostic &d : errors_)
+    if (d.loc.file == loc.file && d.loc.line == loc.line && d.loc.col == loc.col &&
+        d.message == message)
+      return;
   if ((int)errors_.size() >= kMaxErrors) {
     ++dropped_;
     return;
   }
-  errors_.push_back({loc, std::move(message), length});
+  errors_.push_back({loc, std::move(message), length, std::move(notes)});
 }
 
 void DiagnosticEngine::addSource(const std::string &file, std::string text) {
@@ -70,25 +75,31 @@ void DiagnosticEngine::addSource(const std::string &file, std::string text) {
   sources_.emplace_back(file, std::move(text));
 }
 
+void DiagnosticEngine::printOne(std::ostream &os, const ir::SourceLoc &loc, const char *severity,
+                                const std::string &message, int length) const {
+  if (loc.file.empty())
+    os << severity << ": " << message << "\n";
+  else if (loc.line <= 0)
+    os << fmt::format("{}: {}: {}\n", loc.file, severity, message);
+  else
+    os << fmt::format("{}:{}:{}: {}: {}\n", loc.file, loc.line, std::max(loc.col, 1), severity,
+                      message);
+  if (loc.line <= 0)
+    return;
+  for (const auto &[name, text] : sources_) {
+    std::string line;
+    if (name == loc.file && sourceLine(text, loc.line, line)) {
+      os << line << "\n" << caretLine(line, std::max(loc.col, 1), length) << "\n";
+      return;
+    }
+  }
+}
+
 void DiagnosticEngine::print(std::ostream &os) const {
   for (const Diagnostic &d : errors_) {
-    const ir::SourceLoc &loc = d.loc;
-    if (loc.file.empty())
-      os << "error: " << d.message << "\n";
-    else if (loc.line <= 0)
-      os << fmt::format("{}: error: {}\n", loc.file, d.message);
-    else
-      os << fmt::format("{}:{}:{}: error: {}\n", loc.file, loc.line, std::max(loc.col, 1),
-                        d.message);
-    if (loc.line <= 0)
-      continue;
-    for (const auto &[name, text] : sources_) {
-      std::string line;
-      if (name == loc.file && sourceLine(text, loc.line, line)) {
-        os << line << "\n" << caretLine(line, std::max(loc.col, 1), d.length) << "\n";
-        break;
-      }
-    }
+    printOne(os, d.loc, "error", d.message, d.length);
+    for (const Note &n : d.notes)
+      printOne(os, n.loc, "note", n.message, n.length);
   }
   if (dropped_ > 0)
     os << fmt::format("error: too many errors; {} more not shown\n", dropped_);

@@ -1,5 +1,8 @@
 // Diagnostics a user can cause: `file:line:col: error: message`, then the
-// source line and a caret under the span, like clang.
+// source line and a caret under the span, like clang; an error may carry
+// notes (`file:line:col: note: in layer 'residual' used here`). An error
+// identical to one already reported (same place, same message: e.g. from the
+// body of a layer used twice) is reported once.
 #pragma once
 #include "ir/graph.h"
 
@@ -9,10 +12,17 @@
 
 namespace nnc::frontend {
 
+struct Note {
+  ir::SourceLoc loc;
+  std::string message;
+  int length = 1;
+};
+
 struct Diagnostic {
   ir::SourceLoc loc;
   std::string message;
   int length = 1; // columns under the caret
+  std::vector<Note> notes;
 };
 
 class DiagnosticEngine {
@@ -20,7 +30,8 @@ public:
   /// Maximum number of errors reported before the rest are dropped.
   static constexpr int kMaxErrors = 20;
 
-  void error(const ir::SourceLoc &loc, std::string message, int length = 1);
+  void error(const ir::SourceLoc &loc, std::string message, int length = 1,
+             std::vector<Note> notes = {});
   bool hasErrors() const { return !errors_.empty(); }
   const std::vector<Diagnostic> &errors() const { return errors_; }
   /// Registers source text so that printed errors can show the line.
@@ -31,6 +42,8 @@ public:
   int droppedCount() const { return dropped_; }
 
 private:
+  void printOne(std::ostream &os, const ir::SourceLoc &loc, const char *severity,
+                const std::string &message, int length) const;
   std::vector<Diagnostic> errors_;
   int dropped_ = 0;
   std::vector<std::pair<std::string, std::string>> sources_;
