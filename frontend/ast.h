@@ -1,5 +1,5 @@
 // The syntax tree of a .nn file, built from the ANTLR parse tree
-// (ast_builder.cpp) and consumed by lowering (lower.cpp). It holds what was
+// (ast_builder.cpp) and consumed by lowering (lower.h). It holds what was
 // written, with positions; names are not yet resolved and nothing is checked.
 // Pipes are already desugared: `x -> dense(10)` is the call `dense(x, 10)`
 // with `piped` set; its span covers the whole pipe, its opSpan the callee.
@@ -51,13 +51,21 @@ struct Expr {
   bool piped = false;            // Call: args[0] is the value piped in by `->`
 };
 
-/// `f32[4, 16]`, `f32[]`, `class[3]`.
+/// `f32[4, 16]`, `f32[]`, `class[3]`; in layer signatures also named
+/// dimensions such as `f32[n, 4]`.
 struct TypeSpec {
   std::string elem; // "f32", "class", ... (checked by lowering)
   Span elemSpan;
-  std::vector<int64_t> dims;
+  std::vector<int64_t> dims;         // 0 where the dimension is named
+  std::vector<std::string> dimNames; // "" where the dimension is an integer
   std::vector<Span> dimSpans;
   Span span;
+  bool hasNamedDims() const {
+    for (const std::string &n : dimNames)
+      if (!n.empty())
+        return true;
+    return false;
+  }
 };
 
 /// `key = value` in a `data` or `train` block.
@@ -77,6 +85,7 @@ enum class StmtKind {
   Loss,   // loss mse(pred, y)
   Data,   // data { ... }
   Train,  // train { ... }
+  Return, // return expr      (layers only)
 };
 
 struct Stmt {
@@ -85,7 +94,7 @@ struct Stmt {
   std::string name;  // declared name (Input, Target, Label, Param, Value, Output)
   Span nameSpan;
   TypeSpec type;     // Input, Target, Label, Param
-  ExprPtr value;     // Param: the initializer call; Value, Output, Loss: the expression
+  ExprPtr value;     // Param: the initializer call; Value, Output, Loss, Return: the expression
   std::vector<BlockEntry> entries; // Data, Train
 };
 
@@ -96,7 +105,32 @@ struct ModelDecl {
   std::vector<Stmt> body;
 };
 
+/// `x: f32[n]` in a layer's signature.
+struct LayerParam {
+  std::string name;
+  Span nameSpan;
+  TypeSpec type;
+};
+
+/// `layer residual(x: f32[n]) -> f32[n] { ... return expr }`.
+struct LayerDecl {
+  std::string name;
+  Span nameSpan;
+  std::string file; // the file that defines it (spans are in this file)
+  std::vector<LayerParam> params;
+  TypeSpec result;
+  std::vector<Stmt> body;
+};
+
+/// `import "layers.nn"`; `path` as written, relative to the importing file.
+struct Import {
+  std::string path;
+  Span span; // the string literal
+};
+
 struct File {
+  std::vector<Import> imports;
+  std::vector<LayerDecl> layers;
   std::vector<ModelDecl> models;
 };
 

@@ -48,9 +48,14 @@ public:
 
   std::unique_ptr<ast::File> build(NNParser::FileContext *tree) {
     auto out = std::make_unique<ast::File>();
-    for (auto *top : tree->topLevel())
+    for (auto *top : tree->topLevel()) {
       if (auto *m = top->modelDecl())
         out->models.push_back(model(m));
+      else if (auto *l = top->layerDecl())
+        out->layers.push_back(layer(l));
+      else if (auto *i = top->importDecl())
+        out->imports.push_back({unquote(i->path->getText()), spanOf(i->path)});
+    }
     return failed_ ? nullptr : std::move(out);
   }
 
@@ -68,6 +73,19 @@ private:
     for (auto *item : ctx->modelItem())
       m.body.push_back(statement(item));
     return m;
+  }
+
+  ast::LayerDecl layer(NNParser::LayerDeclContext *ctx) {
+    ast::LayerDecl l;
+    l.name = ctx->name->getText();
+    l.nameSpan = spanOf(ctx->name);
+    l.file = file_;
+    for (auto *p : ctx->layerParam())
+      l.params.push_back({p->name->getText(), spanOf(p->name), typeSpec(p->typeSpec())});
+    l.result = typeSpec(ctx->result);
+    for (auto *item : ctx->modelItem())
+      l.body.push_back(statement(item));
+    return l;
   }
 
   ast::Stmt statement(NNParser::ModelItemContext *ctx) {
@@ -98,11 +116,19 @@ private:
       s.value = expr(c->expr(), 0);
     } else if (auto *c = dynamic_cast<NNParser::ConfigBlockContext *>(ctx)) {
       s.kind = c->kind->getType() == NNParser::DATA ? ast::StmtKind::Data : ast::StmtKind::Train;
-      for (auto *e : c->block()->entry())
-        s.entries.push_back({e->key->getText(), spanOf(e->key), expr(e->value, 0)});
+      for (auto *e : c->block()->entry()) {
+        if (e->setting)
+          s.entries.push_back({e->setting->callee->getText(), spanOf(e->setting->callee),
+                               call(e->setting, 0)});
+        else
+          s.entries.push_back({e->key->getText(), spanOf(e->key), expr(e->value, 0)});
+      }
     } else if (auto *c = dynamic_cast<NNParser::ValueDeclContext *>(ctx)) {
       s.kind = ast::StmtKind::Value;
       named(c->name);
+      s.value = expr(c->expr(), 0);
+    } else if (auto *c = dynamic_cast<NNParser::ReturnDeclContext *>(ctx)) {
+      s.kind = ast::StmtKind::Return;
       s.value = expr(c->expr(), 0);
     }
     return s;
@@ -113,12 +139,18 @@ private:
     t.elem = ctx->elem->getText();
     t.elemSpan = spanOf(ctx->elem);
     t.span = spanOf(ctx);
-    for (auto *dim : ctx->INT()) {
-      ast::Span s = spanOf(dim->getSymbol());
-      errno = 0;
-      long long v = std::strtoll(dim->getText().c_str(), nullptr, 10);
-      if (errno == ERANGE)
-        error(s, fmt::format("dimension {} is too large", dim->getText()));
+    for (auto *dim : ctx->dim()) {
+      ast::Span s = spanOf(dim->getStart());
+      long long v = 0;
+      if (dim->ID()) {
+        t.dimNames.push_back(dim->getText());
+      } else {
+        errno = 0;
+        v = std::strtoll(dim->getText().c_str(), nullptr, 10);
+        if (errno == ERANGE)
+          error(s, fmt::format("dimension {} is too large", dim->getText()));
+        t.dimNames.emplace_back();
+      }
       t.dims.push_back(v);
       t.dimSpans.push_back(s);
     }
@@ -185,7 +217,7 @@ private:
     }
     if (auto *c = dynamic_cast<NNParser::NameExprContext *>(ctx)) {
       auto e = make(ast::ExprKind::Name, span);
-      e->text = c->ID()->getText();
+      e->text = c->name->getText();
       return e;
     }
     if (auto *c = dynamic_cast<NNParser::CallExprContext *>(ctx))

@@ -20,26 +20,38 @@ std::string signature(const std::vector<ParamSpec> &params) {
 
 std::optional<BoundArgs> bindArgs(LoweringContext &cx, const ast::Expr &call,
                                   const std::vector<ParamSpec> &params) {
-  BoundArgs bound(params.size(), nullptr);
+  BoundArgs bound;
+  bound.args.assign(params.size(), nullptr);
   bool ok = true, sawKeyword = false;
   size_t positional = 0;
+  // Positional arguments fill the parameters up to the variadic one, if any.
+  size_t positionalParams = params.size();
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].variadic)
+      positionalParams = i + 1;
   for (const ast::Arg &arg : call.args) {
     if (arg.keyword.empty()) {
       if (sawKeyword) {
         cx.error(arg.value->span, "a positional argument cannot follow a keyword argument");
         return std::nullopt;
       }
-      if (positional >= params.size()) {
+      if (positional >= positionalParams && positionalParams > 0 &&
+          params[positionalParams - 1].variadic) {
+        bound.rest.push_back(arg.value.get());
+        continue;
+      }
+      if (positional >= positionalParams) {
         size_t given = 0;
         for (const ast::Arg &a : call.args)
           given += a.keyword.empty();
         cx.error(arg.value->span,
-                 fmt::format("{} takes at most {} argument{} {}, got {}{}", call.text,
-                             params.size(), params.size() == 1 ? "" : "s", signature(params),
-                             given, call.piped ? " counting the piped value" : ""));
+                 fmt::format("{} takes at most {} argument{} {}, got {}{}",
+                             call.text, positionalParams, positionalParams == 1 ? "" : "s",
+                             signature(params), given,
+                             call.piped ? " counting the piped value" : ""));
         return std::nullopt;
       }
-      bound[positional++] = arg.value.get();
+      bound.args[positional++] = arg.value.get();
       continue;
     }
     sawKeyword = true;
@@ -55,17 +67,17 @@ std::optional<BoundArgs> bindArgs(LoweringContext &cx, const ast::Expr &call,
                fmt::format("{} has no parameter '{}'{}", call.text, arg.keyword,
                            hint.empty() ? "; its parameters are " + signature(params) : hint));
       ok = false;
-    } else if (bound[i]) {
+    } else if (bound.args[i]) {
       cx.error(arg.keywordSpan, fmt::format("{} got parameter '{}' twice", call.text, arg.keyword));
       ok = false;
     } else {
-      bound[i] = arg.value.get();
+      bound.args[i] = arg.value.get();
     }
   }
   if (!ok)
     return std::nullopt;
   for (size_t i = 0; i < params.size(); ++i)
-    if (params[i].required && !bound[i]) {
+    if (params[i].required && !bound.args[i]) {
       cx.error(call.opSpan, fmt::format("{} needs argument '{}' {}", call.text, params[i].name,
                                       signature(params)));
       return std::nullopt;

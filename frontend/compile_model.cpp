@@ -1,23 +1,20 @@
-// The front end's entry points (model.h): read the file, parse it, check and
-// lower its one model. Nothing escapes as an exception: an internal failure
-// becomes an error like any other.
+// The front end's entry points (model.h): read the model file and what it
+// imports (program.h), check the layer declarations (layer_table.h), then
+// check and lower the one model (lower.h). Nothing escapes as an exception:
+// an internal failure becomes an error like any other.
 #include "frontend/lower.h"
 #include "frontend/model.h"
-#include "frontend/parse.h"
+#include "frontend/program.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
-#include <sstream>
 
 namespace nnc::frontend {
 
 namespace {
 
-std::unique_ptr<Model> lowerFile(const std::string &path, const ast::File &file,
-                                 DiagnosticEngine &diags) {
+std::unique_ptr<Model> lowerProgram(const std::string &path, const Program &program,
+                                    DiagnosticEngine &diags) {
+  const ast::File &file = *program.main;
   if (file.models.empty()) {
     diags.error({path, 0, 0}, "no model found; a model file holds 'model NAME { ... }'");
     return nullptr;
@@ -30,12 +27,14 @@ std::unique_ptr<Model> lowerFile(const std::string &path, const ast::File &file,
                 second.length);
     return nullptr;
   }
+  LayerTable layers;
+  layers.build(program, diags);
   const ast::ModelDecl &decl = file.models[0];
   auto model = std::make_unique<Model>();
   model->file = path;
   model->forward = std::make_unique<ir::Graph>(decl.name);
-  LoweringContext cx(path, diags, *model);
-  if (!lowerModel(cx, decl))
+  LoweringContext cx(path, diags, *model, layers);
+  if (!lowerModel(cx, decl) || diags.hasErrors())
     return nullptr;
   return model;
 }
@@ -44,10 +43,13 @@ std::unique_ptr<Model> lowerFile(const std::string &path, const ast::File &file,
 
 std::unique_ptr<Model> compileModelSource(const std::string &path, const std::string &text,
                                           DiagnosticEngine &diags) {
-  diags.addSource(path, text);
   try {
-    std::unique_ptr<ast::File> file = parseModelText(path, text, diags);
-    return file ? lowerFile(path, *file, diags) : nullptr;
+    // Like a missing #include in clang, an import error stops here: the
+    // layers it would define are unknown, and every use would be a cascade.
+    Program program;
+    if (!loadProgram(path, text, diags, program))
+      return nullptr;
+    return lowerProgram(path, program, diags);
   } catch (const std::exception &e) {
     diags.error({path, 0, 0}, fmt::format("internal compiler error: {}", e.what()));
   } catch (...) {
@@ -57,25 +59,13 @@ std::unique_ptr<Model> compileModelSource(const std::string &path, const std::st
 }
 
 std::unique_ptr<Model> compileModelFile(const std::string &path, DiagnosticEngine &diags) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    diags.error({path, 0, 0}, fmt::format("cannot open model file: {}", std::strerror(EISDIR)));
+  std::string why;
+  std::optional<std::string> text = readTextFile(path, why);
+  if (!text) {
+    diags.error({path, 0, 0}, fmt::format("cannot open model file: {}", why));
     return nullptr;
   }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno ? errno : ENOENT;
-    diags.error({path, 0, 0}, fmt::format("cannot open model file: {}", std::strerror(err)));
-    return nullptr;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    diags.error({path, 0, 0}, fmt::format("cannot read model file: {}", std::strerror(errno)));
-    return nullptr;
-  }
-  return compileModelSource(path, text.str(), diags);
+  return compileModelSource(path, *text, diags);
 }
 
 } // namespace nnc::frontend

@@ -9,7 +9,8 @@
 namespace nnc::frontend {
 
 void readSettings(LoweringContext &cx, const ast::Stmt &block, const std::string &blockName,
-                  const std::vector<Setting> &settings) {
+                  const std::vector<Setting> &settings,
+                  std::string (*explain)(const std::string &key)) {
   std::map<std::string, ast::Span> seen;
   for (const ast::BlockEntry &entry : block.entries) {
     auto [first, inserted] = seen.try_emplace(entry.key, entry.keySpan);
@@ -29,7 +30,9 @@ void readSettings(LoweringContext &cx, const ast::Stmt &block, const std::string
       setting->read(cx, entry);
       continue;
     }
-    std::string hint = support::didYouMean(entry.key, keys);
+    std::string hint = explain ? explain(entry.key) : "";
+    if (hint.empty())
+      hint = support::didYouMean(entry.key, keys);
     if (hint.empty()) {
       hint = "; expected ";
       for (size_t i = 0; i < keys.size(); ++i)

@@ -14,8 +14,11 @@ struct Setting {
   void (*read)(LoweringContext &cx, const ast::BlockEntry &entry);
 };
 
+/// `hint`, if given, may explain an unknown key better than a suggestion
+/// ("; momentum is a parameter of the optimizer: ..."); empty if it cannot.
 void readSettings(LoweringContext &cx, const ast::Stmt &block, const std::string &blockName,
-                  const std::vector<Setting> &settings);
+                  const std::vector<Setting> &settings,
+                  std::string (*hint)(const std::string &key) = nullptr);
 
 /// `validation = 0.2`: the held-out fraction in [0, 1), allowed in either
 /// block but set only once.

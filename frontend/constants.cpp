@@ -45,6 +45,24 @@ std::optional<int64_t> constantInt(LoweringContext &cx, const ast::Expr &e,
   return (int64_t)*v;
 }
 
+std::optional<std::vector<int64_t>> constantIntList(LoweringContext &cx, const ast::Expr &e,
+                                                    const std::string &what) {
+  if (e.kind != ast::ExprKind::List) {
+    auto v = constantInt(cx, e, what);
+    if (!v)
+      return std::nullopt;
+    return std::vector<int64_t>{*v};
+  }
+  std::vector<int64_t> out;
+  for (const auto &item : e.operands) {
+    auto v = constantInt(cx, *item, what);
+    if (!v)
+      return std::nullopt;
+    out.push_back(*v);
+  }
+  return out;
+}
+
 std::optional<bool> constantBool(LoweringContext &cx, const ast::Expr &e, const std::string &what) {
   if (e.kind == ast::ExprKind::Name && (e.text == "true" || e.text == "false"))
     return e.text == "true";

@@ -17,6 +17,9 @@ std::optional<double> constantNumber(LoweringContext &cx, const ast::Expr &e,
                                      const std::string &what);
 std::optional<int64_t> constantInt(LoweringContext &cx, const ast::Expr &e,
                                    const std::string &what);
+/// `1` or `[0, 1]`: a list of integers; a single integer is a list of one.
+std::optional<std::vector<int64_t>> constantIntList(LoweringContext &cx, const ast::Expr &e,
+                                                    const std::string &what);
 std::optional<bool> constantBool(LoweringContext &cx, const ast::Expr &e, const std::string &what);
 /// `relu` or "sepal length".
 std::optional<std::string> constantName(LoweringContext &cx, const ast::Expr &e,

@@ -37,6 +37,13 @@ const std::vector<InitializerSpec> &initializerTable() {
 
 } // namespace
 
+bool isInitializer(const std::string &name) {
+  for (const InitializerSpec &s : initializerTable())
+    if (s.name == name)
+      return true;
+  return false;
+}
+
 std::optional<ir::Initializer> readInitializer(LoweringContext &cx, const ast::Expr &call) {
   const InitializerSpec *spec = nullptr;
   std::vector<std::string> names;

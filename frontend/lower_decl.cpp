@@ -2,8 +2,10 @@
 //   input  x: f32[d...]  -> Input "x"  f32[B,d...]   (the features; one per model)
 //   target y: f32[d...]  -> Input "y"  f32[B,d...]   (real-valued)
 //   label  y: class[K]   -> Input "y"  i32[B], classes = K >= 2 (class ids)
-//   param  W: f32[d...] = init()  -> Param "W" f32[d...] (no batch dimension)
-// A model has one target or label. Dimensions are positive integers.
+//   param  W: f32[d...] = init()  -> Param "W" f32[d...] (no batch dimension);
+//                                    in the k-th use of layer L: "L<k>.W"
+// A model has one target or label. Dimensions are positive integers; in a
+// layer, a param's dimensions may also name the dimensions its parameters bind.
 #include "frontend/lower.h"
 
 #include "support/spelling.h"
@@ -31,13 +33,7 @@ bool checkElement(LoweringContext &cx, const ast::TypeSpec &t, const std::string
 }
 
 bool checkDims(LoweringContext &cx, const ast::TypeSpec &t) {
-  bool ok = true;
-  for (size_t i = 0; i < t.dims.size(); ++i)
-    if (t.dims[i] <= 0) {
-      cx.error(t.dimSpans[i], fmt::format("a dimension must be positive, got {}", t.dims[i]));
-      ok = false;
-    }
-  return ok;
+  return resolveDims(cx, t).has_value();
 }
 
 /// Reports a second `input`, or a second `target`/`label`.
@@ -77,6 +73,8 @@ ir::Node *lowerLabel(LoweringContext &cx, const ast::Stmt &s) {
     cx.error(s.type.span, "a label needs its number of classes, as in class[3]");
     return nullptr;
   }
+  if (!checkDims(cx, s.type))
+    return nullptr;
   int64_t classes = s.type.dims[0];
   if (classes < 2) {
     cx.error(s.type.dimSpans[0], fmt::format("a label needs at least 2 classes, got {}", classes));
@@ -87,6 +85,33 @@ ir::Node *lowerLabel(LoweringContext &cx, const ast::Stmt &s) {
 }
 
 } // namespace
+
+std::optional<std::vector<int64_t>> resolveDims(LoweringContext &cx, const ast::TypeSpec &t) {
+  bool ok = true;
+  std::vector<int64_t> dims = t.dims;
+  for (size_t i = 0; i < t.dims.size(); ++i) {
+    const std::string &name = t.dimNames[i];
+    if (!name.empty()) {
+      auto bound = cx.scope().dims.find(name);
+      if (bound != cx.scope().dims.end()) {
+        dims[i] = bound->second;
+        continue;
+      }
+      // Layers check their named dimensions when declared; here, a model.
+      cx.error(t.dimSpans[i],
+               fmt::format("dimension '{}' must be an integer; named dimensions belong in layer "
+                           "signatures, as in 'layer f(x: f32[n]) -> f32[n]'",
+                           name));
+      ok = false;
+    } else if (t.dims[i] <= 0) {
+      cx.error(t.dimSpans[i], fmt::format("a dimension must be positive, got {}", t.dims[i]));
+      ok = false;
+    }
+  }
+  if (!ok)
+    return std::nullopt;
+  return dims;
+}
 
 void lowerDataInput(LoweringContext &cx, const ast::Stmt &s) {
   ir::Node *node = nullptr;
@@ -105,13 +130,13 @@ void lowerDataInput(LoweringContext &cx, const ast::Stmt &s) {
 
 void lowerParam(LoweringContext &cx, const ast::Stmt &s) {
   ir::Node *node = nullptr;
-  bool typeOk = checkElement(cx, s.type, "f32",
-                             "a param holds trainable real values; declare it as f32") &&
-                checkDims(cx, s.type);
+  std::optional<std::vector<int64_t>> dims;
+  if (checkElement(cx, s.type, "f32", "a param holds trainable real values; declare it as f32"))
+    dims = resolveDims(cx, s.type);
   auto init = readInitializer(cx, *s.value);
-  if (typeOk && init) {
+  if (dims && init) {
     cx.setLoc(s.nameSpan);
-    node = cx.builder.param(s.name, {ir::DType::F32, ir::Shape(s.type.dims)}, *init);
+    node = cx.builder.param(cx.scope().prefix + s.name, {ir::DType::F32, ir::Shape(*dims)}, *init);
   }
   cx.define(s.name, s.nameSpan, s.kind, node);
 }

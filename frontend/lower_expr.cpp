@@ -15,15 +15,20 @@ namespace {
 ir::Node *lowerName(LoweringContext &cx, const ast::Expr &e) {
   if (const Symbol *symbol = cx.lookup(e.text))
     return symbol->node; // null if its definition failed: already reported
-  auto later = cx.declaredNames.find(e.text);
-  if (later != cx.declaredNames.end())
+  const auto &declared = cx.scope().declaredNames;
+  auto later = declared.find(e.text);
+  if (later != declared.end())
     cx.error(e.span, fmt::format("'{}' is used before its definition at {}", e.text,
                                  LoweringContext::position(later->second)));
-  else if (isBuiltinFunction(e.text))
+  else if (isBuiltinFunction(e.text) || cx.layers.find(e.text))
     cx.error(e.span, fmt::format("'{0}' is a function; call it, as in {0}(x) or x -> {0}()", e.text));
   else if (isLossFunction(e.text))
     cx.error(e.span, fmt::format("'{0}' is a loss; use it in a loss statement: loss {0}(pred, y)",
                                  e.text));
+  else if (cx.scope().layer)
+    cx.error(e.span, fmt::format("undefined name '{}' in layer '{}'{}", e.text,
+                                 cx.scope().layer->name,
+                                 support::didYouMean(e.text, cx.namesInScope())));
   else
     cx.error(e.span,
              fmt::format("undefined name '{}'{}", e.text, support::didYouMean(e.text, cx.namesInScope())));

@@ -1,6 +1,8 @@
 // One model: its statements in source order, then the checks that need the
-// whole model: exactly one input, one target or label and one loss; metrics
-// that fit the task; as many `data` feature columns as the input has features.
+// whole model: exactly one input, one target or label and one loss; the
+// prediction output; metrics that fit the task and the prediction; early
+// stopping on val_loss only with a validation split; as many `data` feature
+// columns as the input has features.
 #include "frontend/lower.h"
 
 #include <fmt/format.h>
@@ -29,6 +31,8 @@ void lowerOutput(LoweringContext &cx, const ast::Stmt &s) {
   if (v) {
     cx.setLoc(s.nameSpan);
     cx.builder.output(s.name, v);
+    if (!cx.firstOutput)
+      cx.firstOutput = v;
   }
   cx.define(s.name, s.nameSpan, s.kind, v);
 }
@@ -61,15 +65,35 @@ void lowerStatement(LoweringContext &cx, const ast::Stmt &s) {
     if (isFirst(cx, cx.trainBlock, s, "train block"))
       readTrainBlock(cx, s);
     break;
+  case ast::StmtKind::Return:
+    cx.error(s.span, "'return' belongs in a layer; a model names its results with 'output' and "
+                     "'loss'");
+    break;
   }
+}
+
+/// For a loss written as an expression, the prediction is the first output.
+void addPredictionOutput(LoweringContext &cx) {
+  if (cx.prediction || !cx.model.forward->loss() || !cx.firstOutput)
+    return;
+  cx.prediction = cx.firstOutput;
+  cx.builder.output("prediction", cx.prediction);
 }
 
 void checkMetrics(LoweringContext &cx) {
   const Model &m = cx.model;
-  if (m.targetInput.empty())
+  if (m.targetInput.empty() || !m.forward->loss())
     return;
+  if (!cx.prediction && !cx.metrics.empty()) {
+    cx.error(*cx.metricsKeySpan,
+             "metrics compare a prediction with the target, but this model has none: its loss "
+             "is an expression and it has no output; declare one, as in 'output pred = ...'");
+    return;
+  }
+  bool binary = cx.lossFunction == "binary_cross_entropy_with_logits";
+  const ir::TensorType &target = m.forward->findNamed(ir::OpKind::Input, m.targetInput)->type;
   for (const auto &[metric, span] : cx.metrics) {
-    if (metric == "accuracy" && !m.classification)
+    if (metric == "accuracy" && !m.classification && !binary)
       cx.error(span, fmt::format("metric 'accuracy' needs class ids, but '{}' is a real-valued "
                                  "target; declare 'label {}: class[K]' or use mae or mse",
                                  m.targetInput, m.targetInput));
@@ -77,7 +101,19 @@ void checkMetrics(LoweringContext &cx) {
       cx.error(span, fmt::format("metric '{}' needs a real-valued target, but '{}' is a label of "
                                  "class ids; use accuracy",
                                  metric, m.targetInput));
+    else if (metric != "accuracy" && cx.prediction->type != target)
+      cx.error(span, fmt::format("metric '{}' compares the prediction {} with the target {}, but "
+                                 "their shapes differ",
+                                 metric, cx.prediction->type.str(), target.str()));
   }
+}
+
+void checkEarlyStopping(LoweringContext &cx) {
+  const TrainConfig &t = cx.model.train;
+  if (cx.earlyStoppingSpan && t.earlyStoppingMonitor == "val_loss" && t.validation <= 0)
+    cx.error(*cx.earlyStoppingSpan,
+             "early_stopping monitors val_loss, but there is no validation split; set "
+             "'validation = 0.2' or use early_stopping(monitor: loss)");
 }
 
 void checkFeatureCount(LoweringContext &cx) {
@@ -101,7 +137,7 @@ bool lowerModel(LoweringContext &cx, const ast::ModelDecl &decl) {
   cx.model.name = decl.name;
   for (const ast::Stmt &s : decl.body)
     if (!s.name.empty())
-      cx.declaredNames.try_emplace(s.name, s.nameSpan);
+      cx.scope().declaredNames.try_emplace(s.name, s.nameSpan);
 
   for (const ast::Stmt &s : decl.body)
     lowerStatement(cx, s);
@@ -117,7 +153,9 @@ bool lowerModel(LoweringContext &cx, const ast::ModelDecl &decl) {
   if (!cx.loss)
     cx.error(decl.nameSpan,
              fmt::format("model '{}' has no loss; add one, as in 'loss mse(pred, y)'", name));
+  addPredictionOutput(cx);
   checkMetrics(cx);
+  checkEarlyStopping(cx);
   checkFeatureCount(cx);
   return cx.diags.errors().size() + cx.diags.droppedCount() == errorsBefore;
 }

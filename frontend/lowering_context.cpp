@@ -4,11 +4,26 @@
 
 namespace nnc::frontend {
 
-void LoweringContext::error(const ast::Span &at, std::string message) {
-  diags.error(loc(at), std::move(message), at.length);
+LoweringContext::LoweringContext(const std::string &file, DiagnosticEngine &diags, Model &model,
+                                 const LayerTable &layers)
+    : diags(diags), model(model), layers(layers), builder(*model.forward) {
+  scopes_.push_back(std::make_unique<Scope>());
+  scopes_.back()->file = file;
 }
 
-ir::SourceLoc LoweringContext::loc(const ast::Span &at) const { return {file, at.line, at.col}; }
+void LoweringContext::error(const ast::Span &at, std::string message) {
+  std::vector<Note> notes;
+  for (size_t i = scopes_.size(); i-- > 1;) {
+    const Scope &s = *scopes_[i];
+    notes.push_back({s.useLoc, fmt::format("in layer '{}' used here", s.layer->name),
+                     s.useSpan.length});
+  }
+  diags.error(loc(at), std::move(message), at.length, std::move(notes));
+}
+
+ir::SourceLoc LoweringContext::loc(const ast::Span &at) const {
+  return {scope().file, at.line, at.col};
+}
 
 std::string LoweringContext::position(const ast::Span &at) {
   return fmt::format("{}:{}", at.line, at.col);
@@ -16,21 +31,44 @@ std::string LoweringContext::position(const ast::Span &at) {
 
 void LoweringContext::define(const std::string &name, const ast::Span &at, ast::StmtKind kind,
                              ir::Node *node) {
-  auto [it, inserted] = scope_.try_emplace(name, Symbol{node, kind, at});
+  auto [it, inserted] = scope().symbols.try_emplace(name, Symbol{node, kind, at});
   if (!inserted)
     error(at, fmt::format("'{}' is already defined at {}", name, position(it->second.span)));
 }
 
 const Symbol *LoweringContext::lookup(const std::string &name) const {
-  auto it = scope_.find(name);
-  return it == scope_.end() ? nullptr : &it->second;
+  auto it = scope().symbols.find(name);
+  return it == scope().symbols.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> LoweringContext::namesInScope() const {
   std::vector<std::string> names;
-  for (const auto &[name, symbol] : scope_)
+  for (const auto &[name, symbol] : scope().symbols)
     names.push_back(name);
   return names;
+}
+
+Scope &LoweringContext::pushLayerScope(const ast::LayerDecl &layer, const ast::Span &use) {
+  auto s = std::make_unique<Scope>();
+  s->file = layer.file;
+  s->prefix = nextInstanceName(layer.name) + ".";
+  s->layer = &layer;
+  s->useLoc = loc(use);
+  s->useSpan = use;
+  scopes_.push_back(std::move(s));
+  return *scopes_.back();
+}
+
+bool LoweringContext::isActive(const ast::LayerDecl &layer) const {
+  for (const auto &s : scopes_)
+    if (s->layer == &layer)
+      return true;
+  return false;
+}
+
+std::string LoweringContext::nextInstanceName(const std::string &what) {
+  int k = ++scope().instances[what];
+  return fmt::format("{}{}{}", scope().prefix, what, k);
 }
 
 } // namespace nnc::frontend

@@ -11,7 +11,7 @@ using nn::NNParser;
 
 namespace {
 
-bool isKeyword(size_t type) { return type >= NNParser::MODEL && type <= NNParser::TRAIN; }
+bool isKeyword(size_t type) { return type >= NNParser::MODEL && type <= NNParser::RETURN; }
 
 bool isBadToken(size_t type) {
   return type == NNParser::BAD_CHARACTER || type == NNParser::UNTERMINATED_COMMENT ||
@@ -61,7 +61,7 @@ std::string expectedTokenText(size_t type, const antlr4::dfa::Vocabulary &vocab)
 
 bool startsExpression(size_t type, const antlr4::dfa::Vocabulary &vocab) {
   if (type == NNParser::ID || type == NNParser::INT || type == NNParser::FLOAT ||
-      type == NNParser::STRING)
+      type == NNParser::STRING || type == NNParser::LOSS)
     return true;
   std::string lit = vocab.getLiteralName(type);
   return lit == "'('" || lit == "'['" || lit == "'-'";
@@ -71,12 +71,18 @@ bool startsExpression(size_t type, const antlr4::dfa::Vocabulary &vocab) {
 /// to be worth listing.
 std::string describeExpected(const antlr4::misc::IntervalSet &set,
                              const antlr4::dfa::Vocabulary &vocab) {
-  bool expression = set.contains((size_t)NNParser::INT) && set.contains((size_t)NNParser::ID);
+  bool nameOrInt = set.contains((size_t)NNParser::INT) && set.contains((size_t)NNParser::ID);
+  bool expression = nameOrInt && set.contains((size_t)NNParser::FLOAT);
+  bool dimension = nameOrInt && !expression; // f32[4, n]
   std::vector<std::string> categories, literals;
   if (expression)
     categories.push_back("an expression");
+  if (dimension)
+    categories.push_back("a dimension");
   for (ssize_t t : set.toList()) {
     if (expression && startsExpression((size_t)t, vocab))
+      continue;
+    if (dimension && (t == NNParser::INT || t == NNParser::ID))
       continue;
     std::string text = expectedTokenText((size_t)t, vocab);
     (!text.empty() && text.front() == '\'' ? literals : categories).push_back(text);
@@ -102,6 +108,8 @@ std::string describeContext(antlr4::ParserRuleContext *ctx) {
   case NNParser::RuleModelItem:
     return "a statement (input, target, label, param, output, loss, data, train or "
            "'name = expression') or '}'";
+  case NNParser::RuleLayerDecl:
+    return "a statement (param, 'name = expression' or return) or '}'";
   case NNParser::RuleBlock:
   case NNParser::RuleEntry:
     return "'key = value' or '}'";
@@ -143,7 +151,8 @@ void ReadableErrorStrategy::sync(antlr4::Parser *parser) {
     DefaultErrorStrategy::sync(parser);
   } catch (const antlr4::InputMismatchException &) {
     size_t rule = parser->getContext()->getRuleIndex();
-    if (rule != NNParser::RuleModelDecl && rule != NNParser::RuleBlock)
+    if (rule != NNParser::RuleModelDecl && rule != NNParser::RuleLayerDecl &&
+        rule != NNParser::RuleBlock)
       throw;
     // ANTLR would give up on the enclosing rule here, skipping the rest of
     // the model; resynchronize at the next statement or entry instead.

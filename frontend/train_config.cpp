@@ -1,10 +1,10 @@
 // The `train { }` block -> TrainConfig:
-//   optimizer  = sgd(lr: 0.01, momentum: 0, nesterov: false)
-//              | adam(lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8)
-//                (defaults shown; a bare `adam` means all defaults)
+//   optimizer  = sgd(...) | adam(...) | adamw(...) | rmsprop(...)   (optimizer_setting.cpp)
 //   epochs     = positive integer           batch_size = positive integer
 //   seed       = integer >= 0               shuffle    = true | false
 //   validation = fraction in [0, 1)         metrics    = [accuracy, mae, mse]
+//   early_stopping = early_stopping(patience: 5, monitor: val_loss | loss) | true | false
+//                    (the entry `early_stopping(...)` alone means the same)
 // Errors: unknown keys/optimizers/metrics (with suggestions) and values out
 // of range, each at the value.
 #include "frontend/call_args.h"
@@ -19,73 +19,6 @@
 namespace nnc::frontend {
 
 namespace {
-
-/// Reads a number into `out`, checking lo <= v < hi (lo < v if `openLow`).
-bool readRange(LoweringContext &cx, const ast::Expr *arg, const std::string &what, double &out,
-               double lo, double hi, bool openLow, const std::string &range) {
-  if (!arg)
-    return true;
-  auto v = constantNumber(cx, *arg, what);
-  if (!v)
-    return false;
-  if ((openLow ? *v <= lo : *v < lo) || *v >= hi) {
-    cx.error(arg->span, fmt::format("{} must be {}, got {}", what, range, *v));
-    return false;
-  }
-  out = *v;
-  return true;
-}
-
-constexpr double kInf = 1e308;
-
-void readOptimizer(LoweringContext &cx, const ast::BlockEntry &entry) {
-  const ast::Expr &v = *entry.value;
-  if (v.kind != ast::ExprKind::Call && v.kind != ast::ExprKind::Name) {
-    cx.error(v.span, "optimizer must be sgd(...) or adam(...)");
-    return;
-  }
-  ir::OptimizerConfig opt;
-  opt.kind = v.text;
-  std::vector<ParamSpec> params;
-  if (v.text == "sgd") {
-    opt.lr = 0.01;
-    params = {{"lr", false}, {"momentum", false}, {"nesterov", false}};
-  } else if (v.text == "adam") {
-    params = {{"lr", false}, {"beta1", false}, {"beta2", false}, {"eps", false}};
-  } else {
-    std::string hint = support::didYouMean(v.text, {"sgd", "adam"});
-    cx.error(v.kind == ast::ExprKind::Call ? v.opSpan : v.span,
-             fmt::format("unknown optimizer '{}'{}", v.text,
-                         hint.empty() ? "; expected sgd or adam" : hint));
-    return;
-  }
-  BoundArgs args(params.size(), nullptr);
-  if (v.kind == ast::ExprKind::Call) {
-    auto bound = bindArgs(cx, v, params);
-    if (!bound)
-      return;
-    args = *bound;
-  }
-  bool ok = readRange(cx, args[0], "the learning rate", opt.lr, 0, kInf, true, "positive");
-  if (opt.kind == "sgd") {
-    ok &= readRange(cx, args[1], "momentum", opt.momentum, 0, 1, false, "in [0, 1)");
-    if (args[2]) {
-      auto nesterov = constantBool(cx, *args[2], "nesterov");
-      ok &= nesterov.has_value();
-      opt.nesterov = nesterov.value_or(false);
-      if (opt.nesterov && opt.momentum == 0 && ok) {
-        cx.error(args[2]->span, "nesterov needs a momentum > 0");
-        ok = false;
-      }
-    }
-  } else {
-    ok &= readRange(cx, args[1], "beta1", opt.beta1, 0, 1, false, "in [0, 1)");
-    ok &= readRange(cx, args[2], "beta2", opt.beta2, 0, 1, false, "in [0, 1)");
-    ok &= readRange(cx, args[3], "eps", opt.eps, 0, kInf, true, "positive");
-  }
-  if (ok)
-    cx.model.train.optimizer = opt;
-}
 
 /// Reads an integer >= `min` for `key`.
 std::optional<int64_t> readCount(LoweringContext &cx, const ast::BlockEntry &entry, int64_t min) {
@@ -121,6 +54,7 @@ void readShuffle(LoweringContext &cx, const ast::BlockEntry &entry) {
 
 void readMetrics(LoweringContext &cx, const ast::BlockEntry &entry) {
   const std::vector<std::string> known = {"accuracy", "mae", "mse"};
+  cx.metricsKeySpan = entry.keySpan;
   auto names = constantNameList(cx, *entry.value, "metrics");
   if (!names)
     return;
@@ -142,15 +76,77 @@ void readMetrics(LoweringContext &cx, const ast::BlockEntry &entry) {
   }
 }
 
+void readEarlyStopping(LoweringContext &cx, const ast::BlockEntry &entry) {
+  const ast::Expr &v = *entry.value;
+  TrainConfig &t = cx.model.train;
+  if (v.kind == ast::ExprKind::Name && (v.text == "true" || v.text == "false")) {
+    t.earlyStoppingPatience = v.text == "true" ? 5 : 0;
+    if (v.text == "true")
+      cx.earlyStoppingSpan = entry.keySpan;
+    return;
+  }
+  if (v.kind != ast::ExprKind::Call || v.text != "early_stopping") {
+    cx.error(v.span, "early_stopping must be early_stopping(patience: 5, monitor: val_loss), "
+                     "true or false");
+    return;
+  }
+  auto args = bindArgs(cx, v, {{"patience", false}, {"monitor", false}});
+  if (!args)
+    return;
+  int64_t patience = 5;
+  if (args->args[0]) {
+    auto p = constantInt(cx, *args->args[0], "patience");
+    if (!p)
+      return;
+    if (*p < 1) {
+      cx.error(args->args[0]->span,
+               fmt::format("patience is a number of epochs and must be positive, got {}", *p));
+      return;
+    }
+    patience = *p;
+  }
+  std::string monitor = "val_loss";
+  if (const ast::Expr *m = args->args[1]) {
+    auto name = constantName(cx, *m, "monitor");
+    if (!name)
+      return;
+    if (*name != "val_loss" && *name != "loss") {
+      std::string hint = support::didYouMean(*name, {"val_loss", "loss"});
+      cx.error(m->span, fmt::format("early_stopping can monitor val_loss or loss, not '{}'{}",
+                                    *name, hint));
+      return;
+    }
+    monitor = *name;
+  }
+  t.earlyStoppingPatience = patience;
+  t.earlyStoppingMonitor = monitor;
+  cx.earlyStoppingSpan = entry.keySpan;
+}
+
+/// Optimizer parameters written as train settings.
+std::string explainKey(const std::string &key) {
+  for (const char *p : {"lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight_decay", "rho"})
+    if (key == p)
+      return fmt::format("; {0} is a parameter of the optimizer, as in optimizer = {1}({0}: ...)",
+                         key,
+                         key == "momentum" || key == "nesterov" ? "sgd"
+                         : key == "rho"                         ? "rmsprop"
+                         : key == "weight_decay"                ? "adamw"
+                                                                : "adam");
+  if (key == "loss")
+    return "; the loss is a statement of the model: loss mse(pred, y)";
+  return "";
+}
+
 } // namespace
 
 void readTrainBlock(LoweringContext &cx, const ast::Stmt &s) {
   static const std::vector<Setting> settings = {
       {"optimizer", readOptimizer}, {"epochs", readEpochs},   {"batch_size", readBatchSize},
       {"seed", readSeed},           {"shuffle", readShuffle}, {"validation", readValidation},
-      {"metrics", readMetrics},
+      {"metrics", readMetrics},     {"early_stopping", readEarlyStopping},
   };
-  readSettings(cx, s, "train", settings);
+  readSettings(cx, s, "train", settings, explainKey);
 }
 
 } // namespace nnc::frontend

@@ -1,13 +1,17 @@
 // The .nn model language (see docs/language.md).
 //
-// A file holds top-level declarations; today only `model NAME { ... }`.
-// Newlines are not significant: statements end where the next one begins.
-// `;` after a model item and `;`/`,` after a block entry are optional.
+// A file holds top-level declarations: `import "file.nn"`, `layer NAME(...)
+// -> type { ... }` and `model NAME { ... }`. Newlines are not significant:
+// statements end where the next one begins. `;` after an import or a
+// statement and `;`/`,` after a block entry are optional.
 //
-// Extending: new top-level forms (`layer`, `import`) go in `topLevel`; new
-// model statements in `modelItem`; new builtins need no grammar change (they
-// are calls). New keywords must also be added to `entryKey` when they may be
-// used as a block key (as `label` is in `data { label = species }`).
+// Extending: new top-level forms go in `topLevel`; new statements in
+// `modelItem` (which statement is allowed where, model or layer, is checked
+// by the front end, for better messages); new builtins need no grammar
+// change (they are calls). New keywords must also be added to `entryKey`
+// when they may be used as a block key (as `label` is in
+// `data { label = species }`), and to isKeyword() in
+// frontend/syntax_errors.cpp (keywords are MODEL..RETURN, in order).
 grammar NN;
 
 @lexer::members {
@@ -25,9 +29,15 @@ grammar NN;
 
 // ---------------------------------------------------------------- structure
 
-file      : topLevel* EOF ;
-topLevel  : modelDecl ;
-modelDecl : 'model' name=ID '{' (modelItem ';'?)* '}' ;
+file       : topLevel* EOF ;
+topLevel   : importDecl | layerDecl | modelDecl ;
+importDecl : 'import' path=STRING ';'? ;
+modelDecl  : 'model' name=ID '{' (modelItem ';'?)* '}' ;
+
+// layer residual(x: f32[n]) -> f32[n] { param W: f32[n, n] = he_normal() ... return expr }
+layerDecl  : 'layer' name=ID '(' (layerParam (',' layerParam)* ','?)? ')'
+             '->' result=typeSpec '{' (modelItem ';'?)* '}' ;
+layerParam : name=ID ':' typeSpec ;
 
 modelItem
   : kind=('input' | 'target' | 'label') name=ID ':' typeSpec  # DataInputDecl
@@ -35,17 +45,23 @@ modelItem
   | 'output' name=ID '=' expr                                   # OutputDecl
   | 'loss' expr                                                 # LossDecl
   | kind=('data' | 'train') block                               # ConfigBlock
+  | 'return' expr                                               # ReturnDecl
   | name=ID '=' expr                                            # ValueDecl
   ;
 
-// f32[4], f32[4, 16], f32[] (a scalar), class[3]
-typeSpec  : elem=ID '[' (INT (',' INT)*)? ']' ;
+// f32[4], f32[4, 16], f32[] (a scalar), class[3]; in layers also named
+// dimensions bound at each use: f32[n], f32[n, 2].
+typeSpec  : elem=ID '[' (dim (',' dim)*)? ']' ;
+dim       : INT | ID ;
 
-// `data { ... }` and `train { ... }`: key = value entries.
+// `data { ... }` and `train { ... }`: key = value entries. An entry that is a
+// call, `early_stopping(patience: 5)`, is short for `early_stopping = early_stopping(patience: 5)`.
 block     : '{' (entry (';' | ',')?)* '}' ;
-entry     : key=entryKey '=' value=expr ;
+entry     : key=entryKey '=' value=expr
+          | setting=call
+          ;
 entryKey  : ID | 'label' | 'input' | 'target' | 'param' | 'output' | 'loss'
-          | 'data' | 'train' | 'model' ;
+          | 'data' | 'train' | 'model' | 'layer' | 'import' | 'return' ;
 
 // ---------------------------------------------------------------- expressions
 // Alternatives are listed from the tightest binding to the loosest. All binary
@@ -65,7 +81,7 @@ primary
   | FLOAT                                    # FloatLiteral
   | STRING                                   # StringLiteral
   | call                                     # CallExpr
-  | ID                                       # NameExpr
+  | name=(ID | 'loss')                        # NameExpr  // 'loss': monitor: loss
   | '(' expr ')'                             # ParenExpr
   | '[' (expr (',' expr)* ','?)? ']'         # ListExpr
   ;
@@ -84,6 +100,9 @@ OUTPUT  : 'output' ;
 LOSS    : 'loss' ;
 DATA    : 'data' ;
 TRAIN   : 'train' ;
+LAYER   : 'layer' ;
+IMPORT  : 'import' ;
+RETURN  : 'return' ;
 
 ARROW   : '->' ;
 ID      : [a-zA-Z_] [a-zA-Z_0-9]* ;

@@ -271,7 +271,7 @@ TEST(FrontendErrors, SyntaxErrorsOnSeveralLinesAreAllReported) {
   auto errors = errorsOf("model m {\n  input x f32[4]\n  target y: f32[1.5]\n  h = (x\n}\n");
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0], "2:11: expected ':' but found 'f32'");
-  EXPECT_EQ(errors[1], "3:17: expected an integer or ']' but found '1.5'");
+  EXPECT_EQ(errors[1], "3:17: expected a dimension or ']' but found '1.5'");
   EXPECT_EQ(errors[2], "5:1: expected ')' but found '}'");
 }
 
@@ -317,8 +317,10 @@ TEST(FrontendErrors, TrainAndDataBlockChecks) {
             "4:20: epochs must be a positive integer, got 0");
   EXPECT_EQ(firstError(regression("  train { optimizer = adam(lr: 0) }\n")),
             "4:32: the learning rate must be positive, got 0");
-  EXPECT_EQ(firstError(regression("  train { optimizer = rmsprop(lr: 0.1) }\n")),
-            "4:23: unknown optimizer 'rmsprop'; expected sgd or adam");
+  EXPECT_EQ(firstError(regression("  train { optimizer = rmsprop(lr: 0.1, rh: 0.9) }\n")),
+            "4:40: rmsprop has no parameter 'rh'; did you mean 'rho'?");
+  EXPECT_EQ(firstError(regression("  train { optimizer = nadam(lr: 0.1) }\n")),
+            "4:23: unknown optimizer 'nadam'; did you mean 'adam'?");
   EXPECT_EQ(firstError(regression("  train { metrics = [accuracy] }\n")),
             "4:22: metric 'accuracy' needs class ids, but 'y' is a real-valued target; declare "
             "'label y: class[K]' or use mae or mse");
