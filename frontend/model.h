@@ -28,6 +28,9 @@ struct DataConfig {
   std::vector<std::string> features; // CSV columns; empty = all but the label column
   std::string label;                 // CSV column of the target/label; empty = last column
   bool standardize = true;           // `normalize = standard` (default) or `none`
+  /// `normalize_target = standard`: regression targets are trained as
+  /// z-scores; predictions and metrics are reported in the data's units.
+  bool standardizeTarget = false;
 };
 
 struct Model {

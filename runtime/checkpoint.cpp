@@ -43,6 +43,10 @@ void saveCheckpoint(const std::string &path, const Checkpoint &c) {
     header["normalization"] = {{"kind", "standard"},
                                {"mean", c.normalization->mean},
                                {"std", c.normalization->stddev}};
+  if (c.targetNormalization)
+    header["target_normalization"] = {{"kind", "standard"},
+                                      {"mean", c.targetNormalization->mean},
+                                      {"std", c.targetNormalization->stddev}};
   json tensors = json::array();
   int64_t offset = 0;
   for (auto &[name, t] : c.tensors) {
@@ -100,12 +104,19 @@ Checkpoint loadCheckpoint(const std::string &path) {
     c.epochs = h.value("epochs", 0);
     c.classNames = h.value("class_names", std::vector<std::string>{});
     c.featureNames = h.value("feature_names", std::vector<std::string>{});
-    if (h.contains("normalization") && !h["normalization"].is_null()) {
+    auto statistics = [&](const char *key) -> std::optional<Standardizer> {
+      if (!h.contains(key) || h[key].is_null())
+        return std::nullopt;
       Standardizer s;
-      s.mean = h["normalization"].at("mean").get<std::vector<float>>();
-      s.stddev = h["normalization"].at("std").get<std::vector<float>>();
-      c.normalization = s;
-    }
+      s.mean = h[key].at("mean").get<std::vector<float>>();
+      s.stddev = h[key].at("std").get<std::vector<float>>();
+      if (s.mean.size() != s.stddev.size())
+        fail(path, fmt::format("'{}' has {} means but {} deviations", key, s.mean.size(),
+                               s.stddev.size()));
+      return s;
+    };
+    c.normalization = statistics("normalization");
+    c.targetNormalization = statistics("target_normalization");
     std::streampos base = in.tellg();
     for (const json &t : h.at("tensors")) {
       TensorBuffer buf;

@@ -20,6 +20,7 @@ struct Checkpoint {
   std::vector<std::string> classNames;   // class id -> name (classification)
   std::vector<std::string> featureNames; // CSV columns the model was trained on
   std::optional<Standardizer> normalization; // feature statistics, if standardized
+  std::optional<Standardizer> targetNormalization; // regression target statistics
   int64_t epochs = 0;                    // epochs trained so far
 };
 

@@ -97,21 +97,26 @@ Evaluation Trainer::evaluate(const Dataset &d) {
   }
   Evaluation e;
   e.loss = lossSum / (double)d.rows;
+  std::vector<float> targets = d.targets;
+  if (cfg_.targetScale && !targets.empty()) {
+    cfg_.targetScale->restoreTargets(predictions.data(), (int64_t)predictions.size());
+    cfg_.targetScale->restoreTargets(targets.data(), (int64_t)targets.size());
+  }
   for (const std::string &m : cfg_.metrics) {
     if (m == "accuracy" && cfg_.classification)
       e.metrics.push_back({m, accuracy(predictions.data(), d.rows, width, d.labels.data())});
     else if (m == "accuracy") // one output scored against 0/1 targets
-      e.metrics.push_back({m, binaryAccuracy(predictions.data(), d.targets.data(), d.rows,
+      e.metrics.push_back({m, binaryAccuracy(predictions.data(), targets.data(), d.rows,
                                              cfg_.predictionIsLogits ? 0.0 : 0.5)});
     else if (m == "mae")
-      e.metrics.push_back({m, meanAbsoluteError(predictions.data(), d.targets.data(), d.rows)});
+      e.metrics.push_back({m, meanAbsoluteError(predictions.data(), targets.data(), d.rows)});
     else if (m == "mse")
-      e.metrics.push_back({m, meanSquaredError(predictions.data(), d.targets.data(), d.rows)});
+      e.metrics.push_back({m, meanSquaredError(predictions.data(), targets.data(), d.rows)});
     else if (m == "rmse")
       e.metrics.push_back(
-          {m, std::sqrt(meanSquaredError(predictions.data(), d.targets.data(), d.rows))});
+          {m, std::sqrt(meanSquaredError(predictions.data(), targets.data(), d.rows))});
     else if (m == "r2")
-      e.metrics.push_back({m, r2Score(predictions.data(), d.targets.data(), d.rows)});
+      e.metrics.push_back({m, r2Score(predictions.data(), targets.data(), d.rows)});
   }
   return e;
 }

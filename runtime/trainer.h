@@ -4,6 +4,7 @@
 #pragma once
 #include "ir/optimizer_update.h"
 #include "runtime/dataset.h"
+#include "runtime/standardizer.h"
 #include "runtime/kernel_runner.h"
 
 #include <ostream>
@@ -31,6 +32,9 @@ struct TrainerConfig {
   /// (the State "optimizer.lr" the training step reads).
   ir::OptimizerConfig optimizer;
   float *learningRate = nullptr;
+  /// Regression targets trained as z-scores: metrics restore predictions
+  /// and targets to the data's units first (the loss stays standardized).
+  const Standardizer *targetScale = nullptr;
   int64_t maxSteps = 0;  // > 0: stop after this many optimizer steps
   bool logSteps = false; // print "step K loss L" after every step
 };

@@ -51,6 +51,8 @@ void runPrediction(Session &s, const Options &opts, Kernels k) {
   int64_t width = 0, probWidth = 0;
   std::vector<float> pred = predictAll(*k.predict, d, m.featureInput, "prediction", width);
   std::vector<float> probs = predictAll(*k.predict, d, m.featureInput, "probabilities", probWidth);
+  if (s.targetNormalization) // back to the data's units
+    s.targetNormalization->restoreTargets(pred.data(), (int64_t)pred.size());
 
   std::string text;
   if (m.classification) {

@@ -40,6 +40,7 @@ Session::Session(const frontend::Model &m, const std::vector<const ir::Graph *> 
   classNames = c.classNames;
   featureNames = c.featureNames;
   normalization = c.normalization;
+  targetNormalization = c.targetNormalization;
   epochs = c.epochs;
 }
 
@@ -59,6 +60,8 @@ runtime::Dataset Session::load(const std::string &path, bool labelOptional) {
 void Session::normalize(runtime::Dataset &d) const {
   if (normalization)
     normalization->apply(d);
+  if (targetNormalization && !d.targets.empty())
+    targetNormalization->applyToTargets(d);
 }
 
 void Session::adoptTrainingData(const runtime::Dataset &train) {
@@ -70,6 +73,8 @@ void Session::adoptTrainingData(const runtime::Dataset &train) {
     featureNames = train.featureNames;
   if (!normalization && model.data.standardize)
     normalization = runtime::Standardizer::fit(train);
+  if (!targetNormalization && model.data.standardizeTarget && !model.classification)
+    targetNormalization = runtime::Standardizer::fitTargets(train);
 }
 
 runtime::Checkpoint Session::checkpoint() const {
@@ -79,6 +84,7 @@ runtime::Checkpoint Session::checkpoint() const {
   c.classNames = classNames;
   c.featureNames = featureNames;
   c.normalization = normalization;
+  c.targetNormalization = targetNormalization;
   c.epochs = epochs;
   return c;
 }

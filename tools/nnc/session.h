@@ -17,6 +17,7 @@ struct Session {
   std::vector<std::string> classNames;   // empty until training data or a checkpoint sets them
   std::vector<std::string> featureNames;
   std::optional<runtime::Standardizer> normalization;
+  std::optional<runtime::Standardizer> targetNormalization; // normalize_target = standard
   int64_t epochs = 0;
 
   /// Initializes every Param and State of `graphs`, then applies the
@@ -31,7 +32,7 @@ struct Session {
   /// Fixes class names and feature statistics from the training data,
   /// unless a checkpoint did.
   void adoptTrainingData(const runtime::Dataset &train);
-  /// Applies the feature statistics, if any, to `d` (once per data set).
+  /// Applies the feature (and target) statistics, if any, to `d` (once per data set).
   void normalize(runtime::Dataset &d) const;
 
   runtime::Checkpoint checkpoint() const;

@@ -51,6 +51,7 @@ void runTraining(Session &s, const Options &opts, Kernels k) {
 
   runtime::TrainerConfig cfg = trainerConfig(model, opts);
   cfg.optimizer = model.train.optimizer;
+  cfg.targetScale = s.targetNormalization ? &*s.targetNormalization : nullptr;
   if (s.store.contains(ir::kLearningRateState))
     cfg.learningRate = s.store.at(ir::kLearningRateState).f32();
   runtime::Trainer trainer(cfg, k.step, *k.eval);
@@ -71,7 +72,9 @@ void runTraining(Session &s, const Options &opts, Kernels k) {
 void runEvaluation(Session &s, const Options &opts, Kernels k) {
   runtime::Dataset d = s.load(opts.evalCsv);
   s.normalize(d);
-  runtime::Trainer trainer(trainerConfig(s.model, opts), nullptr, *k.eval);
+  runtime::TrainerConfig cfg = trainerConfig(s.model, opts);
+  cfg.targetScale = s.targetNormalization ? &*s.targetNormalization : nullptr;
+  runtime::Trainer trainer(cfg, nullptr, *k.eval);
   std::cout << runtime::formatEvaluation(trainer.evaluate(d), "eval ") << "\n";
 }
 
