@@ -5,7 +5,7 @@ import lit.formats
 
 config.name = "nnc"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".nn", ".test"]
+config.suffixes = [".nn", ".test", ".ir"]
 config.excludes = ["Inputs", "unit"]
 # One suite over tests/lit (compiler output, diagnostics) and tests/e2e
 # (training on real data with quality thresholds).
@@ -15,6 +15,8 @@ config.test_exec_root = os.path.join(os.path.dirname(config.nnc_bin_dir), "tests
 path = os.path.pathsep.join([config.nnc_bin_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 
+# %nnc-opt before %nnc, which is its prefix.
+config.substitutions.append(("%nnc-opt", os.path.join(config.nnc_bin_dir, "nnc-opt")))
 config.substitutions.append(("%nnc", os.path.join(config.nnc_bin_dir, "nnc")))
 config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
 config.substitutions.append(("%shared_data", config.shared_data_dir))
