@@ -47,6 +47,19 @@ void lowerNode(Lowering &L, const ir::Node &n) {
   }
 }
 
+Function *kernelFunction(Module &m, const std::string &name, GlobalValue::LinkageTypes linkage) {
+  LLVMContext &c = m.getContext();
+  Type *ptr = PointerType::getUnqual(c);
+  auto *fty = FunctionType::get(Type::getVoidTy(c), {ptr, Type::getInt64Ty(c), ptr}, false);
+  Function *fn = Function::Create(fty, linkage, name, m);
+  fn->setDoesNotThrow();
+  fn->getArg(0)->setName("bindings");
+  fn->getArg(1)->setName("batch");
+  fn->getArg(2)->setName("workspace");
+  fn->getArg(2)->addAttr(Attribute::NoAlias);
+  return fn;
+}
+
 } // namespace
 
 KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_t maxBatch,
@@ -55,65 +68,71 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   sig.symbol = symbol;
   sig.maxBatch = maxBatch;
 
-  LLVMContext &c = m.getContext();
-  Type *ptr = PointerType::getUnqual(c);
-  auto *fty = FunctionType::get(Type::getVoidTy(c), {ptr, Type::getInt64Ty(c), ptr}, false);
-  Function *fn = Function::Create(fty, Function::ExternalLinkage, symbol, m);
-  fn->setDoesNotThrow();
-  Argument *bindings = fn->getArg(0), *batch = fn->getArg(1), *workspace = fn->getArg(2);
-  bindings->setName("bindings");
-  batch->setName("batch");
-  workspace->setName("workspace");
-  workspace->addAttr(Attribute::NoAlias);
-  BasicBlock::Create(c, "entry", fn);
-
-  Lowering L(m, fn, batch);
-  auto &b = L.b();
-  b.SetInsertPoint(&fn->getEntryBlock());
-
-  auto bind = [&](Binding::Role role, const ir::Node &n, const ir::Node &valueNode) {
-    int index = (int)sig.bindings.size();
-    sig.bindings.push_back({role, n.name, valueNode.type});
-    Value *slot = b.CreateConstInBoundsGEP1_64(ptr, bindings, index);
-    return b.CreateLoad(ptr, slot, n.name);
-  };
-
-  std::vector<std::pair<const ir::Node *, Value *>> outputs;
+  // Buffers: bindings for the interface, workspace slots for intermediates.
+  AddressTable addresses;
+  std::vector<std::pair<const ir::Node *, const ir::Node *>> outputs; // output, its value
   for (auto &up : g.nodes()) {
     const ir::Node &n = *up;
+    auto bind = [&](Binding::Role role, const ir::Node &value) {
+      addresses[&n] = {BufferAddress::Binding, (int64_t)sig.bindings.size()};
+      sig.bindings.push_back({role, n.name, value.type});
+    };
     switch (n.kind) {
-    case OpKind::Input: L.setStorage(&n, bind(Binding::Input, n, n)); break;
-    case OpKind::Param: L.setStorage(&n, bind(Binding::Param, n, n)); break;
-    case OpKind::State: L.setStorage(&n, bind(Binding::State, n, n)); break;
-    case OpKind::Output: outputs.push_back({&n, bind(Binding::Output, n, *n.operand(0))}); break;
+    case OpKind::Input: bind(Binding::Input, n); break;
+    case OpKind::Param: bind(Binding::Param, n); break;
+    case OpKind::State: bind(Binding::State, n); break;
+    case OpKind::Output:
+      bind(Binding::Output, *n.operand(0));
+      outputs.push_back({&n, n.operand(0)});
+      break;
     default:
       if (hasWorkspaceSlot(n.kind)) {
         int64_t bytes = n.shape().numElements(maxBatch) * ir::dtypeBytes(n.type.dtype);
-        L.setStorage(&n, b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), workspace, sig.workspaceBytes));
+        addresses[&n] = {BufferAddress::Workspace, sig.workspaceBytes};
         sig.workspaceBytes += (bytes + kAlign - 1) / kAlign * kAlign;
       }
     }
   }
 
-  for (auto &up : g.nodes())
-    if (hasWorkspaceSlot(up->kind))
-      lowerNode(L, *up);
-
-  // Effects: outputs, then parameter and state updates (all reads are done).
-  for (auto [n, dst] : outputs) {
-    const ir::Node *v = n->operand(0);
-    lowerCopy(L, v, dst, v->type.dtype, L.numElements(v->shape()));
+  // One internal function per op keeps each function small, so the O3
+  // pipeline's cost grows linearly with the model; the kernel calls them in
+  // graph order.
+  Function *kernel = kernelFunction(m, symbol, Function::ExternalLinkage);
+  BasicBlock *entry = BasicBlock::Create(m.getContext(), "entry", kernel);
+  IRBuilder<> kb(entry);
+  auto callPart = [&](Function *part) {
+    kb.CreateCall(part, {kernel->getArg(0), kernel->getArg(1), kernel->getArg(2)});
+  };
+  for (auto &up : g.nodes()) {
+    if (!hasWorkspaceSlot(up->kind))
+      continue;
+    Function *part = kernelFunction(m, symbol + "." + ir::opName(up->kind) + "." +
+                                           std::to_string(up->id), Function::InternalLinkage);
+    part->addFnAttr(Attribute::NoInline);
+    Lowering L(m, part, addresses);
+    lowerNode(L, *up);
+    L.b().CreateRetVoid();
+    callPart(part);
   }
+
+  // Effects, after all compute: outputs, then parameter and state updates.
+  Function *effects = kernelFunction(m, symbol + ".effects", Function::InternalLinkage);
+  effects->addFnAttr(Attribute::NoInline);
+  Lowering E(m, effects, addresses);
+  for (auto [out, v] : outputs)
+    lowerCopy(E, v, E.storage(out), v->type.dtype, E.numElements(v->shape()));
   for (auto &up : g.nodes())
     if (up->kind == OpKind::Assign) {
       const ir::Node *target = up->operand(0), *v = up->operand(1);
-      lowerCopy(L, v, L.storage(target), v->type.dtype, L.numElements(v->shape()));
+      lowerCopy(E, v, E.storage(target), v->type.dtype, E.numElements(v->shape()));
     }
-  b.CreateRetVoid();
+  E.b().CreateRetVoid();
+  callPart(effects);
+  kb.CreateRetVoid();
 
   std::string err;
   raw_string_ostream os(err);
-  if (verifyFunction(*fn, &os))
+  if (verifyModule(m, &os))
     throw std::logic_error("codegen produced invalid LLVM IR for " + symbol + ": " + os.str());
   return sig;
 }

@@ -7,7 +7,27 @@ namespace nnc::codegen {
 using namespace llvm;
 using ir::OpKind;
 
-Lowering::Lowering(Module &m, Function *fn, Value *batch) : m_(m), fn_(fn), b_(m.getContext()), batch_(batch) {}
+Lowering::Lowering(Module &m, Function *fn, const AddressTable &addresses)
+    : m_(m), fn_(fn), b_(m.getContext()), batch_(fn->getArg(1)), addresses_(addresses) {
+  if (fn->empty())
+    BasicBlock::Create(m.getContext(), "entry", fn);
+  b_.SetInsertPoint(&fn->getEntryBlock());
+}
+
+Value *Lowering::storage(const ir::Node *n) {
+  auto cached = storage_.find(n);
+  if (cached != storage_.end())
+    return cached->second;
+  const BufferAddress &a = addresses_.at(n);
+  BasicBlock &entry = fn_->getEntryBlock();
+  IRBuilder<> eb(&entry, entry.begin());
+  Type *ptr = PointerType::getUnqual(ctx());
+  Value *p = a.kind == BufferAddress::Binding
+                 ? (Value *)eb.CreateLoad(ptr, eb.CreateConstInBoundsGEP1_64(ptr, fn_->getArg(0), a.index))
+                 : eb.CreateConstInBoundsGEP1_64(eb.getInt8Ty(), fn_->getArg(2), a.index);
+  storage_[n] = p;
+  return p;
+}
 
 Type *Lowering::elemType(ir::DType t) {
   switch (t) {

@@ -1,6 +1,7 @@
-// State shared by the per-op lowerings while one ir::Graph becomes one LLVM
-// function: where each node's buffer lives and how to load, store and loop.
-// Private to codegen/.
+// State shared by the per-op lowerings while an ir::Graph becomes LLVM
+// functions with the kernel ABI (bindings, batch, workspace): where each
+// node's buffer lives and how to load, store and loop. One Lowering emits
+// into one function. Private to codegen/.
 #pragma once
 #include "ir/graph.h"
 
@@ -11,9 +12,18 @@
 
 namespace nnc::codegen {
 
+/// Where a node's buffer is: an entry of the bindings table or a byte
+/// offset into the workspace.
+struct BufferAddress {
+  enum Kind { Binding, Workspace } kind;
+  int64_t index; // binding index or workspace byte offset
+};
+using AddressTable = std::unordered_map<const ir::Node *, BufferAddress>;
+
 class Lowering {
 public:
-  Lowering(llvm::Module &m, llvm::Function *fn, llvm::Value *batch);
+  /// `fn` has the kernel signature; buffers are found through `addresses`.
+  Lowering(llvm::Module &m, llvm::Function *fn, const AddressTable &addresses);
 
   llvm::LLVMContext &ctx() { return m_.getContext(); }
   llvm::Module &module() { return m_; }
@@ -27,8 +37,8 @@ public:
   llvm::Value *fconst(ir::DType t, double v);
 
   /// Buffer of a node (binding, workspace slot); not for Constant/BatchSize.
-  void setStorage(const ir::Node *n, llvm::Value *ptr) { storage_[n] = ptr; }
-  llvm::Value *storage(const ir::Node *n) const { return storage_.at(n); }
+  /// The pointer is computed once per function, in its entry block.
+  llvm::Value *storage(const ir::Node *n);
   /// Element `index` of n (scalars: Constant and BatchSize are immediates).
   llvm::Value *load(const ir::Node *n, llvm::Value *index);
   void store(const ir::Node *n, llvm::Value *index, llvm::Value *v);
@@ -60,6 +70,7 @@ private:
   llvm::Function *fn_;
   llvm::IRBuilder<> b_;
   llvm::Value *batch_;
+  const AddressTable &addresses_;
   std::unordered_map<const ir::Node *, llvm::Value *> storage_;
 };
 
