@@ -3,16 +3,20 @@
 
 usage: roundtrip.py NNC NNC_OPT EXAMPLES_DIR TMP_DIR
 
-For each EXAMPLES_DIR/*.nn and each of --emit=ir and --emit=ir-train, prints
-the graph with nnc, reads it back with nnc-opt (which verifies it) and checks
-that nnc-opt prints the same text. Prints one line per case and a diff for
-each mismatch; exits 1 if any case fails.
+For each EXAMPLES_DIR/*.nn that declares a model (layer libraries, which
+only other files import, are skipped) and each of --emit=ir and
+--emit=ir-train, prints the graph with nnc, reads it back with nnc-opt (which
+verifies it) and checks that nnc-opt prints the same text. Prints one line
+per case and a diff for each mismatch; exits 1 if any case fails.
 """
 import difflib
 import glob
 import os
+import re
 import subprocess
 import sys
+
+MODEL = re.compile(r"^\s*model\s+[A-Za-z_]\w*\s*\{", re.MULTILINE)
 
 
 def run(cmd):
@@ -40,7 +44,13 @@ def check(nnc, nnc_opt, model, emit, tmp):
 def main():
     nnc, nnc_opt, examples, tmp = sys.argv[1:5]
     os.makedirs(tmp, exist_ok=True)
-    models = sorted(glob.glob(os.path.join(examples, "*.nn")))
+    models = []
+    for path in sorted(glob.glob(os.path.join(examples, "*.nn"))):
+        with open(path) as f:
+            if MODEL.search(f.read()):
+                models.append(path)
+            else:
+                print(f"skip {os.path.basename(path)}: no model (a layer library)")
     if not models:
         print(f"FAIL: no models in {examples}")
         return 1
