@@ -29,8 +29,8 @@ TypeOrError leafType(const Node &n) {
 
 TypeOrError unaryType(const Node &n, const TensorType &x) {
   if (x.dtype == DType::I32)
-    return fail(fmt::format("cannot apply {} to {}: class ids are not numbers", opName(n.kind),
-                            x.str()));
+    return fail(
+        fmt::format("cannot apply {} to {}: class ids are not numbers", opName(n.kind), x.str()));
   return ok(x);
 }
 
@@ -77,8 +77,8 @@ TypeOrError sliceNodeType(const Node &n, const TensorType &x) {
   if (axis < 0 || axis >= rank)
     return fail(fmt::format("axis={} must be in [0, {})", axis, rank));
   if (n.type.shape.rank() != x.shape.rank())
-    return fail(fmt::format("a slice of {} must have rank {}, got {}", x.str(), rank,
-                            n.type.str()));
+    return fail(
+        fmt::format("a slice of {} must have rank {}, got {}", x.str(), rank, n.type.str()));
   return sliceType(x, axis, n.start, n.type.shape.dims[axis]);
 }
 

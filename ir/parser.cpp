@@ -43,13 +43,19 @@ constexpr InitializerSpec kInitializers[] = {
 /// or input's classes.
 std::vector<std::string> allowedAttributes(OpKind k) {
   switch (k) {
-  case OpKind::Input: return {"classes"};
+  case OpKind::Input:
+    return {"classes"};
   case OpKind::ReduceSum:
-  case OpKind::ReduceMax: return {"axes", "keepdims"};
-  case OpKind::Concat: return {"axis"};
-  case OpKind::Slice: return {"axis", "start"};
-  case OpKind::DropoutMask: return {"rate", "seed"};
-  default: return {};
+  case OpKind::ReduceMax:
+    return {"axes", "keepdims"};
+  case OpKind::Concat:
+    return {"axis"};
+  case OpKind::Slice:
+    return {"axis", "start"};
+  case OpKind::DropoutMask:
+    return {"rate", "seed"};
+  default:
+    return {};
   }
 }
 
@@ -113,11 +119,16 @@ private:
 
   static std::string describe(const Token &t) {
     switch (t.kind) {
-    case Token::Eof: return "end of input";
-    case Token::String: return quoteString(t.text);
-    case Token::Value: return "%" + (t.quoted ? quoteString(t.text) : t.text);
-    case Token::Global: return "@" + (t.quoted ? quoteString(t.text) : t.text);
-    default: return "'" + t.text + "'";
+    case Token::Eof:
+      return "end of input";
+    case Token::String:
+      return quoteString(t.text);
+    case Token::Value:
+      return "%" + (t.quoted ? quoteString(t.text) : t.text);
+    case Token::Global:
+      return "@" + (t.quoted ? quoteString(t.text) : t.text);
+    default:
+      return "'" + t.text + "'";
     }
   }
 
@@ -232,14 +243,14 @@ private:
                               describe(tok_)));
     auto op = ops_.find(tok_.text);
     if (op == ops_.end())
-      error(tok_, fmt::format("unknown op '{}'{}", tok_.text,
-                              support::didYouMean(tok_.text, opNames_)));
+      error(tok_,
+            fmt::format("unknown op '{}'{}", tok_.text, support::didYouMean(tok_.text, opNames_)));
     s.kind = op->second;
     if (isEffect(s.kind) && hasLabel)
       error(start, fmt::format("'{}' has no result to name", opName(s.kind)));
     if (!isEffect(s.kind) && !hasLabel)
-      error(s.opTok, fmt::format("'{}' has a result: write %name = {} ...", opName(s.kind),
-                                 opName(s.kind)));
+      error(s.opTok,
+            fmt::format("'{}' has a result: write %name = {} ...", opName(s.kind), opName(s.kind)));
     advance();
     parseBody(s);
     if (!isEffect(s.kind)) {
@@ -287,7 +298,8 @@ private:
         spec = &i;
     }
     if (!spec)
-      error(t, fmt::format("unknown initializer '{}'{}", t.text, support::didYouMean(t.text, names)));
+      error(t,
+            fmt::format("unknown initializer '{}'{}", t.text, support::didYouMean(t.text, names)));
     expect(Token::LParen, fmt::format("'(' after '{}'", t.text));
     std::vector<double> args;
     while (tok_.kind != Token::RParen) {

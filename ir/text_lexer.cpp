@@ -30,22 +30,38 @@ std::string describeChar(char c) {
 
 const char *tokenKindName(Token::Kind k) {
   switch (k) {
-  case Token::Eof: return "end of input";
-  case Token::Error: return "an invalid token";
-  case Token::Ident: return "a name";
-  case Token::Number: return "a number";
-  case Token::String: return "a string";
-  case Token::Value: return "a value (%name)";
-  case Token::Global: return "a graph name (@name)";
-  case Token::Equal: return "'='";
-  case Token::Comma: return "','";
-  case Token::Colon: return "':'";
-  case Token::LBracket: return "'['";
-  case Token::RBracket: return "']'";
-  case Token::LParen: return "'('";
-  case Token::RParen: return "')'";
-  case Token::LBrace: return "'{'";
-  case Token::RBrace: return "'}'";
+  case Token::Eof:
+    return "end of input";
+  case Token::Error:
+    return "an invalid token";
+  case Token::Ident:
+    return "a name";
+  case Token::Number:
+    return "a number";
+  case Token::String:
+    return "a string";
+  case Token::Value:
+    return "a value (%name)";
+  case Token::Global:
+    return "a graph name (@name)";
+  case Token::Equal:
+    return "'='";
+  case Token::Comma:
+    return "','";
+  case Token::Colon:
+    return "':'";
+  case Token::LBracket:
+    return "'['";
+  case Token::RBracket:
+    return "']'";
+  case Token::LParen:
+    return "'('";
+  case Token::RParen:
+    return "')'";
+  case Token::LBrace:
+    return "'{'";
+  case Token::RBrace:
+    return "'}'";
   }
   return "?";
 }
@@ -133,15 +149,24 @@ Token TextLexer::next() {
     return t;
   };
   switch (c) {
-  case '=': return single(Token::Equal);
-  case ',': return single(Token::Comma);
-  case ':': return single(Token::Colon);
-  case '[': return single(Token::LBracket);
-  case ']': return single(Token::RBracket);
-  case '(': return single(Token::LParen);
-  case ')': return single(Token::RParen);
-  case '{': return single(Token::LBrace);
-  case '}': return single(Token::RBrace);
+  case '=':
+    return single(Token::Equal);
+  case ',':
+    return single(Token::Comma);
+  case ':':
+    return single(Token::Colon);
+  case '[':
+    return single(Token::LBracket);
+  case ']':
+    return single(Token::RBracket);
+  case '(':
+    return single(Token::LParen);
+  case ')':
+    return single(Token::RParen);
+  case '{':
+    return single(Token::LBrace);
+  case '}':
+    return single(Token::RBrace);
   case '"':
     t.kind = Token::String;
     return lexString(t);

@@ -15,7 +15,15 @@ struct Token {
     String, // text: the unescaped contents
     Value,  // %label; text: the label, unescaped if quoted
     Global, // @name; text: the name, unescaped if quoted
-    Equal, Comma, Colon, LBracket, RBracket, LParen, RParen, LBrace, RBrace,
+    Equal,
+    Comma,
+    Colon,
+    LBracket,
+    RBracket,
+    LParen,
+    RParen,
+    LBrace,
+    RBrace,
   };
   Kind kind = Eof;
   std::string text;

@@ -67,8 +67,9 @@ private:
 
   std::string checkType(const Node &n) const {
     if (isEffect(n.kind) != n.type.isVoid)
-      return isEffect(n.kind) ? fmt::format("the effect '{}' must have no result type", opName(n.kind))
-                              : fmt::format("'{}' must have a tensor type", opName(n.kind));
+      return isEffect(n.kind)
+                 ? fmt::format("the effect '{}' must have no result type", opName(n.kind))
+                 : fmt::format("'{}' must have a tensor type", opName(n.kind));
     TypeOrError r = inferNodeType(n);
     if (!r.ok())
       return r.error;

@@ -91,7 +91,9 @@ std::string parseError(const std::string &text) {
   return error;
 }
 
-bool sameDouble(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
+bool sameDouble(double a, double b) {
+  return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+}
 
 /// Field-by-field equality of two graphs (operands by position).
 void expectSameGraph(const Graph &a, const Graph &b) {
@@ -137,7 +139,8 @@ TEST(IrText, EveryOpRoundTrips) {
   std::set<OpKind> seen;
   for (auto &n : g->nodes())
     seen.insert(n->kind);
-#define NNC_OP(E, name, arity) EXPECT_TRUE(seen.count(OpKind::E)) << "no '" << name << "' in kAllOps";
+#define NNC_OP(E, name, arity)                                                                     \
+  EXPECT_TRUE(seen.count(OpKind::E)) << "no '" << name << "' in kAllOps";
 #include "ir/ops.def"
 }
 
@@ -187,7 +190,13 @@ TEST(IrText, TrainingGraphsRoundTrip) {
 }
 
 TEST(IrText, DoublesRoundTripExactly) {
-  const double values[] = {0.1 + 0.2, 1e-300, 5e-324, -0.0, 1.0 / 3.0, 1e22, 123456789.125,
+  const double values[] = {0.1 + 0.2,
+                           1e-300,
+                           5e-324,
+                           -0.0,
+                           1.0 / 3.0,
+                           1e22,
+                           123456789.125,
                            std::numeric_limits<double>::max(),
                            std::numeric_limits<double>::infinity(),
                            -std::numeric_limits<double>::infinity(),
@@ -276,12 +285,14 @@ TEST(IrText, ParseErrorsHaveLineAndColumn) {
        "t.ir:3:8: error: axis 2 is out of range for f32[B,3] (rank 2)"},
       {"  %1 = reduce_sum %x axes=[1,-1] : f32[B]\n",
        "t.ir:3:8: error: an axis is repeated in the reduction of f32[B,3]"},
-      {"  %1 = reduce_sum %x : f32[B]\n", "t.ir:3:8: error: 'reduce_sum' needs the attribute 'axes'"},
+      {"  %1 = reduce_sum %x : f32[B]\n",
+       "t.ir:3:8: error: 'reduce_sum' needs the attribute 'axes'"},
       {"  %1 = reduce_sum %x axes=[1] axes=[1] : f32[B]\n",
        "t.ir:3:31: error: attribute 'axes' is given twice"},
       {"  %1 = reduce_sum %x axes=[1] keepdims=1 : f32[B,1]\n",
        "t.ir:3:39: error: expected ':' and the result type, got '='"},
-      {"  %1 = relu %x seed=3 : f32[B,3]\n", "t.ir:3:16: error: unknown attribute 'seed' for 'relu'"},
+      {"  %1 = relu %x seed=3 : f32[B,3]\n",
+       "t.ir:3:16: error: unknown attribute 'seed' for 'relu'"},
       {"  %1 = slice %x axis=1 start=x : f32[B,1]\n",
        "t.ir:3:30: error: expected an integer for start, got 'x'"},
       {"  %1 = slice %x axis=1 start=99999999999999999999 : f32[B,1]\n",
@@ -289,15 +300,15 @@ TEST(IrText, ParseErrorsHaveLineAndColumn) {
       {"  %1 = slice %x axis=1 start=2 : f32[B,2]\n",
        "t.ir:3:8: error: cannot slice [2:4] along axis 1 of f32[B,3]"},
       {"  %1 = constant 1e999 : f32[]\n", "t.ir:3:17: error: the constant 1e999 is out of range"},
-      {"  %1 = constant 1.5.2 : f32[]\n", "t.ir:3:17: error: expected a number for the constant, got '1.5.2'"},
+      {"  %1 = constant 1.5.2 : f32[]\n",
+       "t.ir:3:17: error: expected a number for the constant, got '1.5.2'"},
       {"  %1 = constant 1 : f16[]\n",
        "t.ir:3:21: error: unknown element type 'f16'; expected f32, f64 or i32"},
       {"  %1 = constant 1 : f32[0]\n", "t.ir:3:25: error: dimension 0 must be positive (or B)"},
       {"  %1 = constant 1 : f32[65536,65536,65536,65536]\n",
        "t.ir:3:43: error: the tensor has too many elements"},
       {"  %1 = constant 1 : f32[3\n", "t.ir:4:1: error: expected ',' or ']', got '}'"},
-      {"  %p = param \"p\" glorot() : f32[3]\n",
-       "t.ir:3:18: error: unknown initializer 'glorot'"},
+      {"  %p = param \"p\" glorot() : f32[3]\n", "t.ir:3:18: error: unknown initializer 'glorot'"},
       {"  %p = param \"p\" uniform(1) : f32[3]\n",
        "t.ir:3:18: error: 'uniform' takes 2 arguments, got 1"},
       {"  %p = param p zeros() : f32[3]\n",
@@ -313,9 +324,11 @@ TEST(IrText, ParseErrorsHaveLineAndColumn) {
       {"  %x2 = input \"x\" : f32[3]\n", "t.ir:3:3: error: duplicate input name \"x\""},
       {"  output \"loss\" %x\n", "t.ir:3:3: error: the loss output must be a scalar, got f32[B,3]"},
       {"  %1 = relu %x : f32[B,3] $\n", "t.ir:3:27: error: unexpected '$'"},
-      {"  output \"a\\q\" %x\n", "t.ir:3:10: error: bad escape in string: write \\XX with two hex digits, \\\\ or \\\""},
+      {"  output \"a\\q\" %x\n",
+       "t.ir:3:10: error: bad escape in string: write \\XX with two hex digits, \\\\ or \\\""},
       {"  output \"abc\n", "t.ir:3:10: error: unterminated string"},
-      {"  % = relu %x : f32[B,3]\n", "t.ir:3:3: error: expected a name or a quoted string after '%'"},
+      {"  % = relu %x : f32[B,3]\n",
+       "t.ir:3:3: error: expected a name or a quoted string after '%'"},
       {"", ""}, // filled below: a missing closing brace
   };
   for (const ErrorCase &c : cases) {
@@ -442,9 +455,9 @@ TEST(IrPasses, RegistryListsThePassesOfPassesDef) {
   std::vector<std::string> names;
   for (const ir::PassInfo &p : ir::allPasses())
     names.emplace_back(p.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"autodiff", "train-step-sgd", "train-step-adam",
-                                              "train-step-adamw", "train-step-rmsprop", "dce",
-                                              "verify"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"autodiff", "train-step-sgd", "train-step-adam",
+                                      "train-step-adamw", "train-step-rmsprop", "dce", "verify"}));
   EXPECT_TRUE(ir::findPass("dce"));
   EXPECT_FALSE(ir::findPass("cse"));
   auto g = parseOk(kAllOps);
@@ -477,7 +490,8 @@ TEST(IrPasses, TrainStepsReplaceTheGraph) {
 
 TEST(IrPasses, FailuresAreReportedNotThrown) {
   auto g = parseOk("graph @g {\n  %x = input \"x\" : f32[3]\n}\n");
-  EXPECT_EQ(ir::runPass("autodiff", g), "error: pass 'autodiff': autodiff needs an output \"loss\"");
+  EXPECT_EQ(ir::runPass("autodiff", g),
+            "error: pass 'autodiff': autodiff needs an output \"loss\"");
   EXPECT_EQ(ir::runPass("train-step-adam", g),
             "error: pass 'train-step-adam': train-step-adam needs an output \"loss\"");
   Small s;
@@ -505,21 +519,40 @@ std::string mutate(const std::string &text, std::mt19937 &rng) {
     return std::pair{starts[k], end - starts[k]};
   };
   switch (pick(7)) {
-  case 0: s.insert(s.begin() + pick(s.size() + 1), alphabet[pick(alphabet.size())]); break;
-  case 1: if (!s.empty()) s.erase(pick(s.size()), 1 + pick(3)); break;
-  case 2: if (!s.empty()) s[pick(s.size())] = alphabet[pick(alphabet.size())]; break;
-  case 3: { auto [b, n] = line(pick(starts.size())); s.erase(b, n); break; }
-  case 4: { auto [b, n] = line(pick(starts.size())); s.insert(b, s.substr(b, n)); break; }
+  case 0:
+    s.insert(s.begin() + pick(s.size() + 1), alphabet[pick(alphabet.size())]);
+    break;
+  case 1:
+    if (!s.empty())
+      s.erase(pick(s.size()), 1 + pick(3));
+    break;
+  case 2:
+    if (!s.empty())
+      s[pick(s.size())] = alphabet[pick(alphabet.size())];
+    break;
+  case 3: {
+    auto [b, n] = line(pick(starts.size()));
+    s.erase(b, n);
+    break;
+  }
+  case 4: {
+    auto [b, n] = line(pick(starts.size()));
+    s.insert(b, s.substr(b, n));
+    break;
+  }
   case 5: {
     auto [b1, n1] = line(pick(starts.size()));
     auto [b2, n2] = line(pick(starts.size()));
-    if (b1 > b2) std::swap(b1, b2), std::swap(n1, n2);
+    if (b1 > b2)
+      std::swap(b1, b2), std::swap(n1, n2);
     if (b1 + n1 <= b2)
       s = s.substr(0, b1) + s.substr(b2, n2) + s.substr(b1 + n1, b2 - b1 - n1) + s.substr(b1, n1) +
           s.substr(b2 + n2);
     break;
   }
-  default: s.resize(pick(s.size() + 1)); break;
+  default:
+    s.resize(pick(s.size() + 1));
+    break;
   }
   return s;
 }
@@ -552,7 +585,7 @@ TEST(IrText, FuzzedTextNeverCrashesTheParser) {
       std::unique_ptr<Graph> copy = g->clone();
       std::string failure = ir::runPass(p.name, copy);
       EXPECT_EQ(failure.find("internal error"), std::string::npos) << failure << "\n" << text;
-      if (failure.empty()) { // may break an invariant (a second training step): nnc-opt
+      if (failure.empty()) {    // may break an invariant (a second training step): nnc-opt
         ir::verifyGraph(*copy); // reports it; here it must just not crash
         ir::printGraph(*copy);
       }
