@@ -138,9 +138,7 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
   case OpKind::SoftmaxCrossEntropy:
     return {b.softmaxCrossEntropyGrad(x, y, g), nullptr};
   default: {
-    NoGradientError e(fmt::format("op '{}' has no gradient rule", opName(n->kind)));
-    e.node = n;
-    throw e;
+    throw NoGradientError(fmt::format("op '{}' has no gradient rule", opName(n->kind)), n->loc);
   }
   }
 }

@@ -10,10 +10,12 @@
 
 namespace nnc::ir {
 
-/// Thrown when an op on a path to the loss has no gradient rule.
+/// Thrown when an op on a path to the loss has no gradient rule. Carries
+/// the op's source location (the graph may be gone when it is caught).
 struct NoGradientError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-  const Node *node = nullptr;
+  NoGradientError(const std::string &what, SourceLoc where)
+      : std::runtime_error(what), loc(std::move(where)) {}
+  SourceLoc loc;
 };
 
 /// Returns, for each Param (and each node in `extraWrt`), its gradient node.

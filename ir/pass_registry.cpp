@@ -29,7 +29,7 @@ std::string runPass(std::string_view name, std::unique_ptr<Graph> &g) {
     pass->run(g);
     return "";
   } catch (const NoGradientError &e) {
-    const SourceLoc &loc = e.node ? e.node->loc : SourceLoc{};
+    const SourceLoc &loc = e.loc;
     std::string where = loc.line ? fmt::format("{}:{}:{}: ", loc.file, loc.line, loc.col) : "";
     return fmt::format("{}error: pass '{}': {}", where, name, e.what());
   } catch (const std::logic_error &e) {

@@ -12,7 +12,15 @@ std::unique_ptr<Graph> buildTrainingGraph(const Graph &forward, const OptimizerC
   // The step reports only the loss: other outputs are inference's business.
   g->dropOutputsExcept("loss");
   g->eraseDeadNodes();
-  auto grads = buildGradients(*g, g->loss());
+  Node *loss = g->loss();
+  auto grads = buildGradients(*g, loss);
+  bool trainable = false;
+  for (auto &[p, grad] : grads)
+    trainable = trainable || grad->kind != OpKind::Constant;
+  if (!trainable) {
+    throw NoGradientError("the loss does not depend on any parameter: there is nothing to train",
+                          loss->loc);
+  }
   appendOptimizerUpdate(*g, grads, opt);
   // Dropout draws a new mask each step from its step counter.
   if (Node *step = g->findNamed(OpKind::State, kDropoutStep)) {

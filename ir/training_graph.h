@@ -13,7 +13,7 @@ namespace nnc::ir {
 inline constexpr const char *kDropoutStep = "dropout.step";
 
 /// Throws NoGradientError (autodiff.h) if an op on the path to the loss
-/// has no gradient rule.
+/// has no gradient rule, or if no parameter reaches the loss.
 std::unique_ptr<Graph> buildTrainingGraph(const Graph &forward, const OptimizerConfig &opt);
 
 } // namespace nnc::ir

@@ -253,6 +253,7 @@ Dataset loadDataset(const std::string &path, const DatasetSpec &spec) {
   d.path = path;
   d.rows = static_cast<int64_t>(t.rows.size());
   d.numFeatures = nf;
+  d.hasHeader = t.hasHeader;
   if (!noLabel)
     d.labelName = t.columns[labelCol];
   for (size_t j : featureCols)
@@ -278,6 +279,7 @@ Dataset takeRows(const Dataset &d, const std::vector<int64_t> &rowIndices) {
   out.path = d.path;
   out.numFeatures = d.numFeatures;
   out.featureNames = d.featureNames;
+  out.hasHeader = d.hasHeader;
   out.labelName = d.labelName;
   out.classNames = d.classNames;
   out.rows = static_cast<int64_t>(rowIndices.size());

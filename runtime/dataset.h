@@ -28,7 +28,8 @@ struct DatasetSpec {
 struct Dataset {
   std::string path; // source file, for messages
   int64_t rows = 0, numFeatures = 0;
-  std::vector<std::string> featureNames;
+  std::vector<std::string> featureNames; // from the header row, else col1..colN
+  bool hasHeader = false;
   std::string labelName;
   std::vector<float> features;         // rows x numFeatures, row-major
   std::vector<float> targets;          // regression: rows x 1

@@ -1,6 +1,8 @@
 #include "runtime/kernel_runner.h"
 
+#include <fmt/format.h>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace nnc::runtime {
 
@@ -10,6 +12,12 @@ KernelRunner::KernelRunner(codegen::KernelSignature sig, codegen::KernelFn fn, P
     : sig_(std::move(sig)), fn_(fn), pointers_(sig_.bindings.size(), nullptr) {
   // 64-byte alignment of slots is relative to the base; new[] of double
   // gives 16, which every load the kernels emit accepts.
+  double physical = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
+  if ((double)sig_.workspaceBytes > physical)
+    throw std::runtime_error(fmt::format(
+        "{} needs {:.1f} GiB of memory for batches of {}, more than this machine has "
+        "({:.1f} GiB); lower batch_size",
+        sig_.symbol, (double)sig_.workspaceBytes / (1 << 30), sig_.maxBatch, physical / (1 << 30)));
   workspace_.reset(new double[sig_.workspaceBytes / 8 + 8]);
   for (size_t i = 0; i < sig_.bindings.size(); ++i) {
     const Binding &b = sig_.bindings[i];

@@ -51,9 +51,10 @@ int64_t Trainer::fit(const Dataset &train, const Dataset *validation, std::ostre
     double loss = sum / (double)seen;
     if (!std::isfinite(loss))
       throw DivergedError(fmt::format(
-          "training diverged: the loss is {} in epoch {}; lower the learning rate or check "
-          "the data for extreme values",
-          loss, epoch));
+          "training diverged: the loss is {} in epoch {}; likely causes: a learning rate that "
+          "is too high, extreme values in the data, or log/sqrt of a negative number or a "
+          "division by zero in the model",
+          std::isnan(loss) ? "nan" : "infinite", epoch));
     std::string line = fmt::format("epoch {:>{}}/{}  loss {:.6f}", epoch, width, cfg_.epochs, loss);
     double monitored = loss;
     if (validation) {
@@ -97,6 +98,11 @@ Evaluation Trainer::evaluate(const Dataset &d) {
   }
   Evaluation e;
   e.loss = lossSum / (double)d.rows;
+  if (!std::isfinite(e.loss))
+    throw DivergedError(fmt::format(
+        "evaluating {} gave {} loss; check the data for extreme values (the model is "
+        "evaluated in float32)",
+        d.path, std::isnan(e.loss) ? "a nan" : "an infinite"));
   std::vector<float> targets = d.targets;
   if (cfg_.targetScale && !targets.empty()) {
     cfg_.targetScale->restoreTargets(predictions.data(), (int64_t)predictions.size());

@@ -53,7 +53,7 @@ int run(const cli::Options &opts) {
   try {
     trainGraph = ir::buildTrainingGraph(*model->forward, model->train.optimizer);
   } catch (const ir::NoGradientError &e) {
-    diags.error(e.node->loc, fmt::format("cannot train this model: {}", e.what()));
+    diags.error(e.loc, fmt::format("cannot train this model: {}", e.what()));
     diags.print(std::cerr);
     return 1;
   }
@@ -123,6 +123,8 @@ int main(int argc, char **argv) {
     std::cerr << e.what() << "\n";
   } catch (const runtime::DivergedError &e) {
     std::cerr << "nnc: error: " << e.what() << "\n";
+  } catch (const std::bad_alloc &) {
+    std::cerr << "nnc: error: out of memory; lower batch_size or the model's size\n";
   } catch (const std::logic_error &e) {
     std::cerr << "nnc: internal error: " << e.what() << "\n";
     return 2;

@@ -1,7 +1,9 @@
 #include "options.h"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdlib>
+#include <fmt/format.h>
 
 namespace nnc::cli {
 
@@ -23,23 +25,42 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--init-weights", o.initWeights, "start from these parameters (.nnw)")
       ->excludes("--weights");
   app.add_flag("--no-shuffle", o.noShuffle, "keep the data order in every epoch");
-  app.add_option("--steps", o.maxSteps, "stop training after this many optimizer steps")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--steps", o.maxSteps, "stop training after this many optimizer steps");
   app.add_flag("--log-steps", o.logSteps, "print the training loss after every step");
-  app.add_option("--epochs", o.epochs, "override train.epochs")->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", o.batchSize, "override train.batch_size")->check(CLI::PositiveNumber);
-  app.add_option("--lr", o.lr, "override the optimizer's learning rate")->check(CLI::PositiveNumber);
-  app.add_option("--seed", o.seed, "override train.seed");
-  app.add_option("-O", o.optLevel, "LLVM optimization level 0..3 (default 3)")->check(CLI::Range(0, 3));
+  app.add_option("--epochs", o.epochs, "override train.epochs");
+  app.add_option("--batch-size", o.batchSize, "override train.batch_size");
+  app.add_option("--lr", o.lr, "override the optimizer's learning rate");
+  std::optional<int64_t> seed;
+  app.add_option("--seed", seed, "override train.seed");
+  app.add_option("-O", o.optLevel, "LLVM optimization level 0..3 (default 3)");
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    std::exit(app.exit(e));
   } catch (const CLI::ParseError &e) {
-    std::exit(app.exit(e) == 0 ? 0 : 1);
+    std::fprintf(stderr, "nnc: error: %s\n", e.what());
+    std::exit(1);
   }
-  auto usage = [](const char *msg) {
-    std::fprintf(stderr, "nnc: error: %s\n", msg);
+  auto usage = [](const std::string &msg) {
+    std::fprintf(stderr, "nnc: error: %s\n", msg.c_str());
     std::exit(1);
   };
+  // Limits as for the same keys in the model file.
+  constexpr int64_t kMaxEpochs = 1'000'000, kMaxBatch = 1 << 24;
+  if (o.epochs && (*o.epochs < 1 || *o.epochs > kMaxEpochs))
+    usage(fmt::format("--epochs must be between 1 and {}, got {}", kMaxEpochs, *o.epochs));
+  if (o.batchSize && (*o.batchSize < 1 || *o.batchSize > kMaxBatch))
+    usage(fmt::format("--batch-size must be between 1 and {}, got {}", kMaxBatch, *o.batchSize));
+  if (o.lr && !(std::isfinite(*o.lr) && *o.lr > 0))
+    usage(fmt::format("--lr must be a positive number, got {}", *o.lr));
+  if (seed && *seed < 0)
+    usage(fmt::format("--seed must be a non-negative integer, got {}", *seed));
+  if (seed)
+    o.seed = (uint64_t)*seed;
+  if (o.maxSteps < 0)
+    usage(fmt::format("--steps must be a positive integer, got {}", o.maxSteps));
+  if (o.optLevel < 0 || o.optLevel > 3)
+    usage(fmt::format("-O must be 0, 1, 2 or 3, got {}", o.optLevel));
   bool haveModel = !o.trainCsv.empty() || !o.loadWeights.empty();
   if (!o.testCsv.empty() && o.trainCsv.empty())
     usage("--test needs --train (a trained model to evaluate); use --weights w.nnw --eval d.csv");

@@ -16,8 +16,9 @@ void checkClassCount(const frontend::Model &m, const std::vector<std::string> &c
   if (classes.size() > 6)
     names += ", ...";
   throw runtime::DataError(fmt::format("{}: error: the model's label {} has {} classes but the "
-                                       "label column has {} distinct values ({})",
-                                       path, m.targetInput, m.numClasses, classes.size(), names));
+                                       "label column has {} distinct value{} ({})",
+                                       path, m.targetInput, m.numClasses, classes.size(),
+                                       classes.size() == 1 ? "" : "s", names));
 }
 
 } // namespace
@@ -54,7 +55,25 @@ runtime::Dataset Session::load(const std::string &path, bool labelOptional) {
   spec.expectedFeatures = x->shape().numElements(1);
   spec.inputName = model.featureInput;
   spec.labelOptional = labelOptional;
-  return runtime::loadDataset(path, spec);
+  if (!model.classification) {
+    const ir::Node *y = model.forward->findNamed(ir::OpKind::Input, model.targetInput);
+    int64_t width = y->shape().numElements(1);
+    if (width != 1)
+      throw runtime::DataError(fmt::format(
+          "{}: error: the model's target {} has {} values per row, but nnc reads one target "
+          "column; declare it as f32[1]",
+          path, model.targetInput, width));
+  }
+  runtime::Dataset d = runtime::loadDataset(path, spec);
+  // The columns must mean what they meant in training (a CSV with a header).
+  if (!featureNames.empty() && d.hasHeader && d.featureNames != featureNames &&
+      model.data.features.empty())
+    for (size_t j = 0; j < d.featureNames.size() && j < featureNames.size(); ++j)
+      if (d.featureNames[j] != featureNames[j])
+        throw runtime::DataError(fmt::format(
+            "{}: error: feature column {} is '{}' here but '{}' in the training data", path,
+            j + 1, d.featureNames[j], featureNames[j]));
+  return d;
 }
 
 void Session::normalize(runtime::Dataset &d) const {
