@@ -8,6 +8,7 @@
 #include "ir/autodiff.h"
 #include "ir/inference_graph.h"
 #include "ir/printer.h"
+#include "ir/verifier.h"
 #include "ir/training_graph.h"
 #include "options.h"
 #include "runtime/data_error.h"
@@ -34,6 +35,15 @@ void applyOverrides(frontend::Model &m, const cli::Options &o) {
     m.train.seed = *o.seed;
 }
 
+/// Every graph is verified where it is made (cheap next to compiling it);
+/// a broken invariant is a compiler bug, reported as an internal error.
+const ir::Graph &verified(const ir::Graph &g) {
+  std::string broken = ir::verifyGraph(g);
+  if (!broken.empty())
+    throw std::logic_error("IR verifier, graph @" + g.name() + ": " + broken);
+  return g;
+}
+
 int run(const cli::Options &opts) {
   // 1. Front end.
   frontend::DiagnosticEngine diags;
@@ -44,7 +54,7 @@ int run(const cli::Options &opts) {
   }
   applyOverrides(*model, opts);
   if (opts.emit == "ir") {
-    std::cout << ir::printGraph(*model->forward);
+    std::cout << ir::printGraph(verified(*model->forward));
     return 0;
   }
 
@@ -57,6 +67,7 @@ int run(const cli::Options &opts) {
     diags.print(std::cerr);
     return 1;
   }
+  verified(*trainGraph);
   if (opts.emit == "ir-train") {
     std::cout << ir::printGraph(*trainGraph);
     return 0;
@@ -76,8 +87,10 @@ int run(const cli::Options &opts) {
   ir::ProbabilityHead head = model->classification       ? ir::ProbabilityHead::Softmax
                              : model->predictionIsLogits ? ir::ProbabilityHead::Sigmoid
                                                          : ir::ProbabilityHead::None;
-  std::unique_ptr<ir::Graph> inference = ir::buildInferenceGraph(*model->forward);
+  std::unique_ptr<ir::Graph> inference = ir::buildInferenceGraph(verified(*model->forward));
   std::unique_ptr<ir::Graph> prediction = ir::buildPredictionGraph(*model->forward, head);
+  verified(*inference);
+  verified(*prediction);
   codegen::JitCompiler jit;
   int64_t batch = model->train.batchSize, chunk = std::max<int64_t>(batch, 256);
   std::optional<codegen::KernelSignature> stepSig, evalSig, predictSig;
