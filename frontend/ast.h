@@ -42,10 +42,10 @@ struct Expr {
   Span span;   // the whole expression
   Span opSpan; // the operator token (Neg, Binary) or the callee name (Call)
 
-  double number = 0;       // Number
-  bool isInteger = false;  // Number: written without '.' or exponent
-  std::string text;        // Name and String: the text; Call: the callee
-  char op = 0;             // Binary: '+', '-', '*', '/' or '@'
+  double number = 0;             // Number
+  bool isInteger = false;        // Number: written without '.' or exponent
+  std::string text;              // Name and String: the text; Call: the callee
+  char op = 0;                   // Binary: '+', '-', '*', '/' or '@'
   std::vector<ExprPtr> operands; // Neg: 1; Binary: 2; List: its elements
   std::vector<Arg> args;         // Call
   bool piped = false;            // Call: args[0] is the value piped in by `->`
@@ -90,11 +90,11 @@ enum class StmtKind {
 
 struct Stmt {
   StmtKind kind;
-  Span span;     // the leading keyword or name
-  std::string name;  // declared name (Input, Target, Label, Param, Value, Output)
+  Span span;        // the leading keyword or name
+  std::string name; // declared name (Input, Target, Label, Param, Value, Output)
   Span nameSpan;
-  TypeSpec type;     // Input, Target, Label, Param
-  ExprPtr value;     // Param: the initializer call; Value, Output, Loss, Return: the expression
+  TypeSpec type; // Input, Target, Label, Param
+  ExprPtr value; // Param: the initializer call; Value, Output, Loss, Return: the expression
   std::vector<BlockEntry> entries; // Data, Train
 };
 

@@ -118,8 +118,8 @@ private:
       s.kind = c->kind->getType() == NNParser::DATA ? ast::StmtKind::Data : ast::StmtKind::Train;
       for (auto *e : c->block()->entry()) {
         if (e->setting)
-          s.entries.push_back({e->setting->callee->getText(), spanOf(e->setting->callee),
-                               call(e->setting, 0)});
+          s.entries.push_back(
+              {e->setting->callee->getText(), spanOf(e->setting->callee), call(e->setting, 0)});
         else
           s.entries.push_back({e->key->getText(), spanOf(e->key), expr(e->value, 0)});
       }
@@ -217,7 +217,7 @@ private:
     }
     if (auto *c = dynamic_cast<NNParser::NameExprContext *>(ctx)) {
       auto e = make(ast::ExprKind::Name, span);
-      e->text = c->name->getText();
+      e->text = c->anyName()->getText();
       return e;
     }
     if (auto *c = dynamic_cast<NNParser::CallExprContext *>(ctx))

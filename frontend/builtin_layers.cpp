@@ -55,9 +55,9 @@ ir::Node *lowerDense(LoweringContext &cx, const ast::Expr &call, const BoundArgs
     return nullptr;
   const auto &dims = x->shape().dims;
   if (dims.empty() || dims.size() > 2 || dims.back() == ir::kBatch) {
-    cx.error(call.opSpan, fmt::format("dense needs an input of shape [B,n], got {}{}",
-                                      x->type.str(),
-                                      dims.size() > 2 ? "; flatten it first: x -> flatten()" : ""));
+    cx.error(call.opSpan,
+             fmt::format("dense needs an input of shape [B,n], got {}{}", x->type.str(),
+                         dims.size() > 2 ? "; flatten it first: x -> flatten()" : ""));
     return nullptr;
   }
   std::string name = cx.nextInstanceName("dense");

@@ -31,8 +31,8 @@ bool batchLeads(LoweringContext &cx, const ast::Expr &call, const ir::Node *x) {
   const auto &dims = x->shape().dims;
   for (size_t i = 1; i < dims.size(); ++i)
     if (dims[i] == ir::kBatch) {
-      cx.error(call.opSpan, fmt::format("{} needs the batch dimension first, got {}", call.text,
-                                        x->type.str()));
+      cx.error(call.opSpan,
+               fmt::format("{} needs the batch dimension first, got {}", call.text, x->type.str()));
       return false;
     }
   return true;
@@ -72,10 +72,11 @@ ir::Node *lowerReshape(LoweringContext &cx, const ast::Expr &call, const BoundAr
   if (x->shape().hasBatch())
     to.insert(to.begin(), ir::kBatch);
   if (perSample(to) != count) {
-    cx.error(args[1]->span, fmt::format("cannot reshape {} to {}: {} elements{}, but the new "
-                                        "shape holds {}",
-                                        x->type.str(), ir::TensorType{x->type.dtype, ir::Shape(to)}.str(),
-                                        count, unit, perSample(to)));
+    cx.error(args[1]->span,
+             fmt::format("cannot reshape {} to {}: {} elements{}, but the new "
+                         "shape holds {}",
+                         x->type.str(), ir::TensorType{x->type.dtype, ir::Shape(to)}.str(), count,
+                         unit, perSample(to)));
     return nullptr;
   }
   cx.setLoc(call.opSpan);

@@ -45,10 +45,9 @@ std::optional<BoundArgs> bindArgs(LoweringContext &cx, const ast::Expr &call,
         for (const ast::Arg &a : call.args)
           given += a.keyword.empty();
         cx.error(arg.value->span,
-                 fmt::format("{} takes at most {} argument{} {}, got {}{}",
-                             call.text, positionalParams, positionalParams == 1 ? "" : "s",
-                             signature(params), given,
-                             call.piped ? " counting the piped value" : ""));
+                 fmt::format("{} takes at most {} argument{} {}, got {}{}", call.text,
+                             positionalParams, positionalParams == 1 ? "" : "s", signature(params),
+                             given, call.piped ? " counting the piped value" : ""));
         return std::nullopt;
       }
       bound.args[positional++] = arg.value.get();
@@ -79,7 +78,7 @@ std::optional<BoundArgs> bindArgs(LoweringContext &cx, const ast::Expr &call,
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].required && !bound.args[i]) {
       cx.error(call.opSpan, fmt::format("{} needs argument '{}' {}", call.text, params[i].name,
-                                      signature(params)));
+                                        signature(params)));
       return std::nullopt;
     }
   return bound;

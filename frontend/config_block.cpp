@@ -53,8 +53,7 @@ void readValidation(LoweringContext &cx, const ast::BlockEntry &entry) {
   if (!v)
     return;
   if (*v < 0 || *v >= 1) {
-    cx.error(entry.value->span,
-             fmt::format("validation must be a fraction in [0, 1), got {}", *v));
+    cx.error(entry.value->span, fmt::format("validation must be a fraction in [0, 1), got {}", *v));
     return;
   }
   cx.model.train.validation = *v;

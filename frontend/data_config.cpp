@@ -2,6 +2,8 @@
 //   features   = [col, "col with spaces", ...]  columns fed to the input, in order
 //   label      = col                            the target/label column
 //   normalize  = standard | none                standardize features (default standard)
+//   normalize_target = standard | none          train a real-valued target as z-scores
+//                                               (default none; not for a label)
 //   validation = fraction in [0, 1)             held-out fraction (TrainConfig::validation)
 // Errors: unknown keys, repeated feature columns, bad values. That the
 // feature count matches the input is checked with the whole model.
@@ -51,13 +53,23 @@ void readNormalize(LoweringContext &cx, const ast::BlockEntry &entry) {
   cx.error(v.span, "normalize must be 'standard' or 'none'");
 }
 
+void readNormalizeTarget(LoweringContext &cx, const ast::BlockEntry &entry) {
+  const ast::Expr &v = *entry.value;
+  if (v.kind == ast::ExprKind::Name && (v.text == "standard" || v.text == "none")) {
+    cx.model.data.standardizeTarget = v.text == "standard";
+    if (v.text == "standard")
+      cx.normalizeTargetSpan = entry.keySpan;
+    return;
+  }
+  cx.error(v.span, "normalize_target must be 'standard' or 'none'");
+}
+
 } // namespace
 
 void readDataBlock(LoweringContext &cx, const ast::Stmt &s) {
   static const std::vector<Setting> settings = {
-      {"features", readFeatures},
-      {"label", readLabel},
-      {"normalize", readNormalize},
+      {"features", readFeatures},     {"label", readLabel},
+      {"normalize", readNormalize},   {"normalize_target", readNormalizeTarget},
       {"validation", readValidation},
   };
   readSettings(cx, s, "data", settings);

@@ -80,16 +80,17 @@ bool checkResult(LoweringContext &cx, const ast::LayerDecl &layer, const ast::St
     }
     int64_t d = cx.scope().dims.at(name);
     dims.push_back(d);
-    if (bindings.find(" " + name + " =") == std::string::npos)
-      bindings += fmt::format("{} {} = {}", bindings.empty() ? " with" : ",", name, d);
+    std::string binding = fmt::format("{} = {}", name, d);
+    if (bindings.find(binding) == std::string::npos)
+      bindings += (bindings.empty() ? " (" : ", ") + binding;
   }
   ir::TensorType expected{ir::DType::F32, ir::Shape(dims)};
   if (value->type == expected)
     return true;
-  cx.error(ret.value->span, fmt::format("layer '{}' must return {} (declared {}{}), but this "
-                                        "value is {}",
-                                        layer.name, expected.str(), written(layer.result, true),
-                                        bindings, value->type.str()));
+  cx.error(ret.value->span, fmt::format("layer '{}' returns {}, but its declared result {} means "
+                                        "{} here{}",
+                                        layer.name, value->type.str(), written(layer.result),
+                                        expected.str(), bindings.empty() ? "" : bindings + ")"));
   return false;
 }
 

@@ -24,14 +24,22 @@ std::string where(const ast::LayerDecl &of, const std::string &fromFile) {
 
 const char *statementKeyword(ast::StmtKind k) {
   switch (k) {
-  case ast::StmtKind::Input: return "input";
-  case ast::StmtKind::Target: return "target";
-  case ast::StmtKind::Label: return "label";
-  case ast::StmtKind::Output: return "output";
-  case ast::StmtKind::Loss: return "loss";
-  case ast::StmtKind::Data: return "data";
-  case ast::StmtKind::Train: return "train";
-  default: return "";
+  case ast::StmtKind::Input:
+    return "input";
+  case ast::StmtKind::Target:
+    return "target";
+  case ast::StmtKind::Label:
+    return "label";
+  case ast::StmtKind::Output:
+    return "output";
+  case ast::StmtKind::Loss:
+    return "loss";
+  case ast::StmtKind::Data:
+    return "data";
+  case ast::StmtKind::Train:
+    return "train";
+  default:
+    return "";
   }
 }
 
@@ -99,7 +107,8 @@ void LayerTable::checkDeclaration(const ast::LayerDecl &layer, DiagnosticEngine 
       if (!p.type.dimNames[i].empty())
         dims.insert(p.type.dimNames[i]);
       else if (p.type.dims[i] <= 0)
-        fail(p.type.dimSpans[i], fmt::format("a dimension must be positive, got {}", p.type.dims[i]));
+        fail(p.type.dimSpans[i],
+             fmt::format("a dimension must be positive, got {}", p.type.dims[i]));
     }
   }
   std::vector<std::string> bound(dims.begin(), dims.end());

@@ -37,19 +37,18 @@ bool checkRealPair(LoweringContext &cx, const ast::Expr &call, const BoundArgs &
                    ir::Node *pred, ir::Node *target) {
   bool binary = call.text == kBce;
   if (target->type.dtype == ir::DType::I32) {
-    cx.error(args[1]->span,
-             fmt::format("{} needs a real-valued target{}; {}; use cross_entropy", call.text,
-                         binary ? " of 0/1 values" : "",
-                         describeArg(*args[1], "the target holds class ids",
-                                     "is a label of class ids")));
+    cx.error(args[1]->span, fmt::format("{} needs a real-valued target{}; {}; use cross_entropy",
+                                        call.text, binary ? " of 0/1 values" : "",
+                                        describeArg(*args[1], "the target holds class ids",
+                                                    "is a label of class ids")));
     return false;
   }
   if (!requireFloat(cx, pred, args[0]->span, call.text))
     return false;
   if (pred->type != target->type) {
-    cx.error(call.span, fmt::format("{} needs {} and a target of the same shape, got {} and {}",
-                                    call.text, binary ? "logits" : "a prediction",
-                                    pred->type.str(), target->type.str()));
+    cx.error(call.span,
+             fmt::format("{} needs {} and a target of the same shape, got {} and {}", call.text,
+                         binary ? "logits" : "a prediction", pred->type.str(), target->type.str()));
     return false;
   }
   return true;
@@ -92,21 +91,21 @@ ir::Node *binaryCrossEntropy(LoweringContext &cx, const ast::Expr &call, const B
   cx.setLoc(call.opSpan);
   ir::Builder &b = cx.builder;
   ir::Node *positive = b.binary(ir::OpKind::Maximum, z, b.constant(0));
-  ir::Node *softplus = b.unary(
-      ir::OpKind::Log,
-      b.add(b.constant(1), b.unary(ir::OpKind::Exp, b.neg(b.unary(ir::OpKind::Abs, z)))));
+  ir::Node *softplus =
+      b.unary(ir::OpKind::Log,
+              b.add(b.constant(1), b.unary(ir::OpKind::Exp, b.neg(b.unary(ir::OpKind::Abs, z)))));
   return b.meanAll(b.add(b.sub(positive, b.mul(z, y)), softplus));
 }
 
 ir::Node *crossEntropy(LoweringContext &cx, const ast::Expr &call, const BoundArgs &args,
                        ir::Node *logits, ir::Node *labels) {
   if (labels->type.dtype != ir::DType::I32) {
-    cx.error(args[1]->span,
-             fmt::format("cross_entropy needs class ids; {}; declare class ids as 'label y: "
-                         "class[K]', or use {} for a 0/1 target",
-                         describeArg(*args[1], "the target is real-valued",
-                                     "is a real-valued target"),
-                         kBce));
+    cx.error(
+        args[1]->span,
+        fmt::format("cross_entropy needs class ids; {}; declare class ids as 'label y: "
+                    "class[K]', or use {} for a 0/1 target",
+                    describeArg(*args[1], "the target is real-valued", "is a real-valued target"),
+                    kBce));
     return nullptr;
   }
   ir::TypeOrError t = ir::crossEntropyType(logits->type, labels->type);

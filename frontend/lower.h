@@ -57,6 +57,7 @@ const std::vector<std::string> &lossFunctionNames();
 // `train { }` and `data { }` blocks.
 void readTrainBlock(LoweringContext &cx, const ast::Stmt &s);
 void readOptimizer(LoweringContext &cx, const ast::BlockEntry &entry);
+void readLrSchedule(LoweringContext &cx, const ast::BlockEntry &entry);
 void readDataBlock(LoweringContext &cx, const ast::Stmt &s);
 
 } // namespace nnc::frontend

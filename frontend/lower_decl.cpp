@@ -53,8 +53,9 @@ bool checkUnique(LoweringContext &cx, const ast::Stmt &s) {
 
 ir::Node *lowerFeatureOrTarget(LoweringContext &cx, const ast::Stmt &s) {
   bool isInput = s.kind == ast::StmtKind::Input;
-  std::string misuse = fmt::format("{} holds real values; declare class ids as 'label {}: class[K]'",
-                                   isInput ? "an input" : "a target", s.name);
+  std::string misuse =
+      fmt::format("{} holds real values; declare class ids as 'label {}: class[K]'",
+                  isInput ? "an input" : "a target", s.name);
   if (!checkElement(cx, s.type, "f32", misuse) || !checkDims(cx, s.type))
     return nullptr;
   std::vector<int64_t> dims = {ir::kBatch};

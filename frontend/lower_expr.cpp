@@ -3,8 +3,8 @@
 // in builtins.cpp. Shape errors are reported at the operator.
 #include "frontend/lower.h"
 
-#include "support/spelling.h"
 #include "ir/shape_rules.h"
+#include "support/spelling.h"
 
 #include <fmt/format.h>
 
@@ -21,26 +21,35 @@ ir::Node *lowerName(LoweringContext &cx, const ast::Expr &e) {
     cx.error(e.span, fmt::format("'{}' is used before its definition at {}", e.text,
                                  LoweringContext::position(later->second)));
   else if (isBuiltinFunction(e.text) || cx.layers.find(e.text))
-    cx.error(e.span, fmt::format("'{0}' is a function; call it, as in {0}(x) or x -> {0}()", e.text));
-  else if (isLossFunction(e.text))
-    cx.error(e.span, fmt::format("'{0}' is a loss; use it in a loss statement: loss {0}(pred, y)",
-                                 e.text));
-  else if (cx.scope().layer)
-    cx.error(e.span, fmt::format("undefined name '{}' in layer '{}'{}", e.text,
-                                 cx.scope().layer->name,
-                                 support::didYouMean(e.text, cx.namesInScope())));
-  else
     cx.error(e.span,
-             fmt::format("undefined name '{}'{}", e.text, support::didYouMean(e.text, cx.namesInScope())));
+             fmt::format("'{0}' is a function; call it, as in {0}(x) or x -> {0}()", e.text));
+  else if (isLossFunction(e.text))
+    cx.error(e.span,
+             fmt::format("'{0}' is a loss; use it in a loss statement: loss {0}(pred, y)", e.text));
+  else if (cx.scope().layer && cx.isModelName(e.text))
+    cx.error(e.span, fmt::format("undefined name '{}' in layer '{}': a layer sees only its "
+                                 "parameters and its own statements; pass '{}' as an argument",
+                                 e.text, cx.scope().layer->name, e.text));
+  else if (cx.scope().layer)
+    cx.error(e.span,
+             fmt::format("undefined name '{}' in layer '{}'{}", e.text, cx.scope().layer->name,
+                         support::didYouMean(e.text, cx.namesInScope())));
+  else
+    cx.error(e.span, fmt::format("undefined name '{}'{}", e.text,
+                                 support::didYouMean(e.text, cx.namesInScope())));
   return nullptr;
 }
 
 ir::OpKind binaryOpKind(char op) {
   switch (op) {
-  case '+': return ir::OpKind::Add;
-  case '-': return ir::OpKind::Sub;
-  case '*': return ir::OpKind::Mul;
-  default: return ir::OpKind::Div;
+  case '+':
+    return ir::OpKind::Add;
+  case '-':
+    return ir::OpKind::Sub;
+  case '*':
+    return ir::OpKind::Mul;
+  default:
+    return ir::OpKind::Div;
   }
 }
 

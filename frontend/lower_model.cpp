@@ -12,8 +12,7 @@ namespace nnc::frontend {
 namespace {
 
 /// Records the first `data`, `train` or `loss` statement; reports a second.
-bool isFirst(LoweringContext &cx, const ast::Stmt *&first, const ast::Stmt &s,
-             const char *what) {
+bool isFirst(LoweringContext &cx, const ast::Stmt *&first, const ast::Stmt &s, const char *what) {
   if (!first) {
     first = &s;
     return true;
@@ -95,7 +94,8 @@ void checkMetrics(LoweringContext &cx) {
   for (const auto &[metric, span] : cx.metrics) {
     if (metric == "accuracy" && !m.classification && !binary)
       cx.error(span, fmt::format("metric 'accuracy' needs class ids, but '{}' is a real-valued "
-                                 "target; declare 'label {}: class[K]' or use mae or mse",
+                                 "target; declare 'label {}: class[K]', use "
+                                 "binary_cross_entropy_with_logits for 0/1 targets, or use mae",
                                  m.targetInput, m.targetInput));
     else if (metric != "accuracy" && m.classification)
       cx.error(span, fmt::format("metric '{}' needs a real-valued target, but '{}' is a label of "
@@ -106,6 +106,14 @@ void checkMetrics(LoweringContext &cx) {
                                  "their shapes differ",
                                  metric, cx.prediction->type.str(), target.str()));
   }
+}
+
+void checkNormalizeTarget(LoweringContext &cx) {
+  if (cx.normalizeTargetSpan && cx.model.classification)
+    cx.error(*cx.normalizeTargetSpan,
+             fmt::format("normalize_target standardizes a real-valued target, but '{}' is a label "
+                         "of class ids",
+                         cx.model.targetInput));
 }
 
 void checkEarlyStopping(LoweringContext &cx) {
@@ -156,6 +164,7 @@ bool lowerModel(LoweringContext &cx, const ast::ModelDecl &decl) {
   addPredictionOutput(cx);
   checkMetrics(cx);
   checkEarlyStopping(cx);
+  checkNormalizeTarget(cx);
   checkFeatureCount(cx);
   return cx.diags.errors().size() + cx.diags.droppedCount() == errorsBefore;
 }

@@ -15,8 +15,8 @@ void LoweringContext::error(const ast::Span &at, std::string message) {
   std::vector<Note> notes;
   for (size_t i = scopes_.size(); i-- > 1;) {
     const Scope &s = *scopes_[i];
-    notes.push_back({s.useLoc, fmt::format("in layer '{}' used here", s.layer->name),
-                     s.useSpan.length});
+    notes.push_back(
+        {s.useLoc, fmt::format("in layer '{}' used here", s.layer->name), s.useSpan.length});
   }
   diags.error(loc(at), std::move(message), at.length, std::move(notes));
 }

@@ -64,6 +64,8 @@ public:
   /// Defines `name`; reports a redefinition. `node` may be null (see Symbol).
   void define(const std::string &name, const ast::Span &at, ast::StmtKind kind, ir::Node *node);
   const Symbol *lookup(const std::string &name) const;
+  /// Whether the model body defines `name` (for messages inside layers).
+  bool isModelName(const std::string &name) const { return scopes_[0]->symbols.count(name) > 0; }
   std::vector<std::string> namesInScope() const;
 
   Scope &scope() { return *scopes_.back(); }
@@ -106,6 +108,7 @@ public:
   std::optional<ast::Span> validationSpan; // where validation was set first
   std::optional<ast::Span> metricsKeySpan;
   std::optional<ast::Span> earlyStoppingSpan;
+  std::optional<ast::Span> normalizeTargetSpan;
   std::vector<std::pair<std::string, ast::Span>> metrics;
 
 private:

@@ -26,9 +26,9 @@ bool checkNesting(antlr4::CommonTokenStream &tokens, const std::string &file,
       depth = std::max(0, depth - 1);
     prefixRun = opens || text == "-" ? prefixRun + 1 : 0;
     if (depth > kMaxExprDepth || prefixRun > kMaxExprDepth) {
-      diags.error({file, (int)t->getLine(), (int)t->getCharPositionInLine() + 1},
-                  fmt::format("expression is nested too deeply (more than {} levels)",
-                              kMaxExprDepth));
+      diags.error(
+          {file, (int)t->getLine(), (int)t->getCharPositionInLine() + 1},
+          fmt::format("expression is nested too deeply (more than {} levels)", kMaxExprDepth));
       return false;
     }
   }

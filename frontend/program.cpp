@@ -65,7 +65,8 @@ private:
       error(importer, import.span, "an import needs a file name, as in import \"layers.nn\"");
       return;
     }
-    std::string display = (fs::path(importer).parent_path() / import.path).lexically_normal().string();
+    std::string display =
+        (fs::path(importer).parent_path() / import.path).lexically_normal().string();
     std::string canonical = canonicalPath(display);
     for (size_t i = 0; i < chain_.size(); ++i) {
       if (chain_[i].first != canonical)

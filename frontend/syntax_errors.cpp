@@ -47,11 +47,16 @@ std::string foundText(const Token *t, bool nameExpected) {
 /// "a name", "an integer", "'='".
 std::string expectedTokenText(size_t type, const antlr4::dfa::Vocabulary &vocab) {
   switch (type) {
-  case Token::EOF: return "end of file";
-  case NNParser::ID: return "a name";
-  case NNParser::INT: return "an integer";
-  case NNParser::FLOAT: return "a number";
-  case NNParser::STRING: return "a string";
+  case Token::EOF:
+    return "end of file";
+  case NNParser::ID:
+    return "a name";
+  case NNParser::INT:
+    return "an integer";
+  case NNParser::FLOAT:
+    return "a number";
+  case NNParser::STRING:
+    return "a string";
   default: {
     std::string literal = vocab.getLiteralName(type);
     return literal.empty() ? vocab.getDisplayName(type) : literal;
@@ -61,7 +66,7 @@ std::string expectedTokenText(size_t type, const antlr4::dfa::Vocabulary &vocab)
 
 bool startsExpression(size_t type, const antlr4::dfa::Vocabulary &vocab) {
   if (type == NNParser::ID || type == NNParser::INT || type == NNParser::FLOAT ||
-      type == NNParser::STRING || type == NNParser::LOSS)
+      type == NNParser::STRING || isKeyword(type))
     return true;
   std::string lit = vocab.getLiteralName(type);
   return lit == "'('" || lit == "'['" || lit == "'-'";
@@ -166,9 +171,9 @@ void ReadableErrorStrategy::reportNoViableAlternative(antlr4::Parser *parser,
   // The expected set describes the decision's first token; it only fits the
   // offending token when the two are the same.
   bool atStart = e.getStartToken() == e.getOffendingToken();
-  parser->notifyErrorListeners(e.getOffendingToken(),
-                               message(parser, e.getOffendingToken(), e.getExpectedTokens(), atStart),
-                               nullptr);
+  parser->notifyErrorListeners(
+      e.getOffendingToken(), message(parser, e.getOffendingToken(), e.getExpectedTokens(), atStart),
+      nullptr);
 }
 
 void ReadableErrorStrategy::reportInputMismatch(antlr4::Parser *parser,
@@ -213,14 +218,15 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer *recognizer, Token *off
     if (parser && index > 0 && index != INVALID_INDEX) {
       Token *prev = parser->getTokenStream()->get(index - 1);
       line = prev->getLine();
-      charPositionInLine = prev->getCharPositionInLine() +
-                           (prev->getStopIndex() - prev->getStartIndex() + 1);
+      charPositionInLine =
+          prev->getCharPositionInLine() + (prev->getStopIndex() - prev->getStartIndex() + 1);
     }
   } else if (offendingSymbol) {
     size_t type = offendingSymbol->getType();
-    length = type == NNParser::UNTERMINATED_COMMENT  ? 2
-             : type == NNParser::UNTERMINATED_STRING ? 1
-             : (int)(offendingSymbol->getStopIndex() - offendingSymbol->getStartIndex() + 1);
+    length = type == NNParser::UNTERMINATED_COMMENT ? 2
+             : type == NNParser::UNTERMINATED_STRING
+                 ? 1
+                 : (int)(offendingSymbol->getStopIndex() - offendingSymbol->getStartIndex() + 1);
   } else {
     // A lexer error; the grammar's BAD_CHARACTER token should make these rare.
     auto at = msg.find("at: ");

@@ -1,8 +1,9 @@
 // The `train { }` block -> TrainConfig:
 //   optimizer  = sgd(...) | adam(...) | adamw(...) | rmsprop(...)   (optimizer_setting.cpp)
+//   lr_schedule = step(...) | exponential(...) | cosine(...) | constant  (optimizer_setting.cpp)
 //   epochs     = positive integer           batch_size = positive integer
 //   seed       = integer >= 0               shuffle    = true | false
-//   validation = fraction in [0, 1)         metrics    = [accuracy, mae, mse]
+//   validation = fraction in [0, 1)         metrics    = [accuracy, mae, mse, rmse, r2]
 //   early_stopping = early_stopping(patience: 5, monitor: val_loss | loss) | true | false
 //                    (the entry `early_stopping(...)` alone means the same)
 // Errors: unknown keys/optimizers/metrics (with suggestions) and values out
@@ -53,7 +54,7 @@ void readShuffle(LoweringContext &cx, const ast::BlockEntry &entry) {
 }
 
 void readMetrics(LoweringContext &cx, const ast::BlockEntry &entry) {
-  const std::vector<std::string> known = {"accuracy", "mae", "mse"};
+  const std::vector<std::string> known = {"accuracy", "mae", "mse", "rmse", "r2"};
   cx.metricsKeySpan = entry.keySpan;
   auto names = constantNameList(cx, *entry.value, "metrics");
   if (!names)
@@ -65,8 +66,9 @@ void readMetrics(LoweringContext &cx, const ast::BlockEntry &entry) {
       name = "accuracy"; // the Keras alias
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string hint = support::didYouMean(name, known);
-      cx.error(span, fmt::format("unknown metric '{}'{}", name,
-                                 hint.empty() ? "; expected accuracy, mae or mse" : hint));
+      cx.error(span,
+               fmt::format("unknown metric '{}'{}", name,
+                           hint.empty() ? "; expected accuracy, mae, mse, rmse or r2" : hint));
       continue;
     }
     if (std::find(metrics.begin(), metrics.end(), name) != metrics.end())
@@ -112,8 +114,8 @@ void readEarlyStopping(LoweringContext &cx, const ast::BlockEntry &entry) {
       return;
     if (*name != "val_loss" && *name != "loss") {
       std::string hint = support::didYouMean(*name, {"val_loss", "loss"});
-      cx.error(m->span, fmt::format("early_stopping can monitor val_loss or loss, not '{}'{}",
-                                    *name, hint));
+      cx.error(m->span,
+               fmt::format("early_stopping can monitor val_loss or loss, not '{}'{}", *name, hint));
       return;
     }
     monitor = *name;
@@ -125,7 +127,8 @@ void readEarlyStopping(LoweringContext &cx, const ast::BlockEntry &entry) {
 
 /// Optimizer parameters written as train settings.
 std::string explainKey(const std::string &key) {
-  for (const char *p : {"lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight_decay", "rho"})
+  for (const char *p :
+       {"lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight_decay", "rho"})
     if (key == p)
       return fmt::format("; {0} is a parameter of the optimizer, as in optimizer = {1}({0}: ...)",
                          key,
@@ -142,9 +145,11 @@ std::string explainKey(const std::string &key) {
 
 void readTrainBlock(LoweringContext &cx, const ast::Stmt &s) {
   static const std::vector<Setting> settings = {
-      {"optimizer", readOptimizer}, {"epochs", readEpochs},   {"batch_size", readBatchSize},
-      {"seed", readSeed},           {"shuffle", readShuffle}, {"validation", readValidation},
-      {"metrics", readMetrics},     {"early_stopping", readEarlyStopping},
+      {"optimizer", readOptimizer},    {"epochs", readEpochs},
+      {"batch_size", readBatchSize},   {"seed", readSeed},
+      {"shuffle", readShuffle},        {"validation", readValidation},
+      {"metrics", readMetrics},        {"early_stopping", readEarlyStopping},
+      {"lr_schedule", readLrSchedule},
   };
   readSettings(cx, s, "train", settings, explainKey);
 }

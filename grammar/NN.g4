@@ -60,8 +60,12 @@ block     : '{' (entry (';' | ',')?)* '}' ;
 entry     : key=entryKey '=' value=expr
           | setting=call
           ;
-entryKey  : ID | 'label' | 'input' | 'target' | 'param' | 'output' | 'loss'
-          | 'data' | 'train' | 'model' | 'layer' | 'import' | 'return' ;
+entryKey  : anyName ;
+// Block keys and names in expressions may be keywords, which CSV columns and
+// settings often are: `data { label = label }`, `early_stopping(monitor: loss)`.
+// (No statement can continue an expression, so this is unambiguous.)
+anyName   : ID | 'model' | 'input' | 'target' | 'label' | 'param' | 'output' | 'loss'
+          | 'data' | 'train' | 'layer' | 'import' | 'return' ;
 
 // ---------------------------------------------------------------- expressions
 // Alternatives are listed from the tightest binding to the loosest. All binary
@@ -81,7 +85,7 @@ primary
   | FLOAT                                    # FloatLiteral
   | STRING                                   # StringLiteral
   | call                                     # CallExpr
-  | name=(ID | 'loss')                        # NameExpr  // 'loss': monitor: loss
+  | anyName                                  # NameExpr
   | '(' expr ')'                             # ParenExpr
   | '[' (expr (',' expr)* ','?)? ']'         # ListExpr
   ;
