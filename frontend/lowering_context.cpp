@@ -12,8 +12,18 @@ LoweringContext::LoweringContext(const std::string &file, DiagnosticEngine &diag
 }
 
 void LoweringContext::error(const ast::Span &at, std::string message) {
+  // One note per enclosing layer use, innermost first; deep nesting shows
+  // the three innermost and the outermost (the use in the model), like
+  // clang's instantiation backtraces.
+  constexpr size_t kShown = 4;
   std::vector<Note> notes;
+  size_t uses = scopes_.size() - 1;
   for (size_t i = scopes_.size(); i-- > 1;) {
+    size_t rank = scopes_.size() - 1 - i; // 0 = innermost
+    if (uses > kShown && rank == kShown - 1)
+      notes.push_back({{}, fmt::format("({} more layer uses)", uses - kShown), 1});
+    if (uses > kShown && rank >= kShown - 1 && i != 1)
+      continue;
     const Scope &s = *scopes_[i];
     notes.push_back(
         {s.useLoc, fmt::format("in layer '{}' used here", s.layer->name), s.useSpan.length});

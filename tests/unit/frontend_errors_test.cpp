@@ -135,6 +135,25 @@ TEST(FrontendErrors, PrintShowsTheLineAndACaretUnderTheSpan) {
                       "           ^~~~~\n");
 }
 
+TEST(FrontendErrors, ErrorsInALayerNoteEachUseOnce) {
+  DiagnosticEngine diags;
+  std::string text = "layer f(x: f32[n]) -> f32[n] { return x + zzz }\n"
+                     "layer g(x: f32[n]) -> f32[n] { return x -> f() }\n" +
+                     regression("  a = x -> g()\n  b = x -> g()\n");
+  EXPECT_FALSE(compileModelSource("bad.nn", text, diags));
+  std::ostringstream os;
+  diags.print(os);
+  EXPECT_EQ(os.str(), "bad.nn:1:43: error: undefined name 'zzz' in layer 'f'\n"
+                      "layer f(x: f32[n]) -> f32[n] { return x + zzz }\n"
+                      "                                          ^~~\n"
+                      "bad.nn:2:44: note: in layer 'f' used here\n"
+                      "layer g(x: f32[n]) -> f32[n] { return x -> f() }\n"
+                      "                                           ^\n"
+                      "bad.nn:6:12: note: in layer 'g' used here\n"
+                      "  a = x -> g()\n"
+                      "           ^\n");
+}
+
 TEST(FrontendErrors, MissingFileIsReportedByPath) {
   DiagnosticEngine diags;
   EXPECT_FALSE(compileModelFile("/nonexistent/dir/model.nn", diags));
