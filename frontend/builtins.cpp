@@ -70,6 +70,10 @@ ir::Node *lowerCall(LoweringContext &cx, const ast::Expr &call) {
                                       call.text));
     return nullptr;
   }
+  // The value piped into an unknown function is still checked: a mistake
+  // earlier in the pipe is reported too.
+  if (call.piped)
+    lowerExpr(cx, *call.args[0].value);
   std::vector<std::string> candidates = builtinFunctionNames();
   for (const std::string &name : cx.layers.names())
     candidates.push_back(name);
