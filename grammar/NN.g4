@@ -8,9 +8,9 @@
 // Extending: new top-level forms go in `topLevel`; new statements in
 // `modelItem` (which statement is allowed where, model or layer, is checked
 // by the front end, for better messages); new builtins need no grammar
-// change (they are calls). New keywords must also be added to `entryKey`
-// when they may be used as a block key (as `label` is in
-// `data { label = species }`), and to isKeyword() in
+// change (they are calls). New keywords must also be added to `anyName`,
+// so that they stay usable as block keys and names (as `label` is in
+// `data { label = label }`), and to isKeyword() in
 // frontend/syntax_errors.cpp (keywords are MODEL..RETURN, in order).
 grammar NN;
 
@@ -55,7 +55,8 @@ typeSpec  : elem=ID '[' (dim (',' dim)*)? ']' ;
 dim       : INT | ID ;
 
 // `data { ... }` and `train { ... }`: key = value entries. An entry that is a
-// call, `early_stopping(patience: 5)`, is short for `early_stopping = early_stopping(patience: 5)`.
+// call, `early_stopping(patience: 5)`, is short for
+// `early_stopping = early_stopping(patience: 5)`.
 block     : '{' (entry (';' | ',')?)* '}' ;
 entry     : key=entryKey '=' value=expr
           | setting=call
