@@ -305,3 +305,14 @@ TEST(GradientCheck, DropoutIsMaskedIdentity) {
   });
   expectGradientsMatch(c);
 }
+TEST(GradientCheck, ReshapeTransposeChain) {
+  // [B,6] -> [B,2,3] -> reduce -> [B,3] ... and a weight reshaped, transposed, used twice.
+  GradientCheck c({{"x", Shape({ir::kBatch, 6})}, {"w", Shape({2, 6})}}, [](B &b, Ins &in) {
+    Node *x3 = b.reshape(in[0], Shape({ir::kBatch, 2, 3}));
+    Node *s = b.reduceSum(x3, {1}, false);                     // [B,3]
+    Node *wt = b.transpose(b.reshape(in[1], Shape({4, 3})));   // [3,4]
+    Node *y = b.matmul(s, wt);                                 // [B,4]
+    return b.mul(y, b.transpose(b.transpose(y)));              // y used twice through a chain
+  });
+  expectGradientsMatch(c);
+}
