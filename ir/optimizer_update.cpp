@@ -17,6 +17,13 @@ struct Shared {
   Node *t = nullptr;
 };
 
+/// 1 - beta with beta as the tensor type stores it, so that a moment's two
+/// weights add up to one in that type (float32(0.999) is 0.99900001287).
+Node *oneMinus(Builder &b, double beta, DType t) {
+  double stored = t == DType::F32 ? (double)(float)beta : beta;
+  return b.constant(1.0 - stored, t);
+}
+
 bool decays(const Node *p, const OptimizerConfig &cfg) {
   return cfg.weightDecay != 0.0 && (cfg.decayBiases || p->shape().rank() != 1);
 }
@@ -33,7 +40,7 @@ void appendSgd(Builder &b, Node *p, Node *g, const Shared &s, const OptimizerCon
   if (cfg.momentum != 0.0) {
     Node *buf = b.state(p->name + ".momentum", p->type, zeros());
     Node *mu = b.constant(cfg.momentum, t);
-    Node *v = b.add(b.mul(mu, buf), b.mul(b.constant(1 - cfg.dampening, t), g));
+    Node *v = b.add(b.mul(mu, buf), b.mul(oneMinus(b, cfg.dampening, t), g));
     if (cfg.dampening != 0.0) // the first step takes g undamped
       v = b.select(b.binary(OpKind::Greater, b.constant(1.5, t), s.t), g, v);
     b.assign(buf, v);
@@ -46,7 +53,7 @@ void appendRmsprop(Builder &b, Node *p, Node *g, const Shared &s, const Optimize
   auto c = [&](double v) { return b.constant(v, p->type.dtype); };
   g = withL2(b, p, g, cfg);
   Node *v = b.state(p->name + ".rmsprop_v", p->type, zeros());
-  Node *v2 = b.add(b.mul(c(cfg.rho), v), b.mul(c(1 - cfg.rho), b.mul(g, g)));
+  Node *v2 = b.add(b.mul(c(cfg.rho), v), b.mul(oneMinus(b, cfg.rho, p->type.dtype), b.mul(g, g)));
   b.assign(v, v2);
   Node *denom = b.add(b.unary(OpKind::Sqrt, v2), c(cfg.eps));
   b.assign(p, b.sub(p, b.mul(s.lr, b.div(g, denom))));
@@ -63,8 +70,8 @@ void appendAdam(Builder &b, Node *p, Node *g, const Shared &s, const OptimizerCo
     g = withL2(b, p, g, cfg);
   Node *m = b.state(p->name + ".adam_m", p->type, zeros());
   Node *v = b.state(p->name + ".adam_v", p->type, zeros());
-  Node *m2 = b.add(b.mul(c(cfg.beta1), m), b.mul(c(1 - cfg.beta1), g));
-  Node *v2 = b.add(b.mul(c(cfg.beta2), v), b.mul(c(1 - cfg.beta2), b.mul(g, g)));
+  Node *m2 = b.add(b.mul(c(cfg.beta1), m), b.mul(oneMinus(b, cfg.beta1, dt), g));
+  Node *v2 = b.add(b.mul(c(cfg.beta2), v), b.mul(oneMinus(b, cfg.beta2, dt), b.mul(g, g)));
   Node *bc1 = b.sub(c(1), b.binary(OpKind::Pow, c(cfg.beta1), t));
   Node *bc2 = b.sub(c(1), b.binary(OpKind::Pow, c(cfg.beta2), t));
   Node *mhat = b.div(m2, bc1);
