@@ -3,7 +3,9 @@
 //            -> training graph (autodiff + optimizer update), inference graph
 //            -> LLVM IR -> O3 for the host CPU -> ORC JIT
 //            -> training loop on the CSV data
+//   or, with --emit=obj|asm, prediction graph + weights -> model.o + model.h
 #include "codegen/jit_compiler.h"
+#include "emit_object_command.h"
 #include "frontend/model.h"
 #include "ir/autodiff.h"
 #include "ir/inference_graph.h"
@@ -91,6 +93,10 @@ int run(const cli::Options &opts) {
   std::unique_ptr<ir::Graph> prediction = ir::buildPredictionGraph(*model->forward, head);
   verified(*inference);
   verified(*prediction);
+  if (opts.emit == "obj" || opts.emit == "asm") { // ahead of time, instead of the JIT
+    cli::runEmitObject(*model, {trainGraph.get()}, *prediction, opts);
+    return 0;
+  }
   codegen::JitCompiler jit;
   int64_t batch = model->train.batchSize, chunk = std::max<int64_t>(batch, 256);
   std::optional<codegen::KernelSignature> stepSig, evalSig, predictSig;

@@ -12,13 +12,18 @@ Options parseOptions(int argc, char **argv) {
   CLI::App app{"nnc: compiles a .nn model to native code and trains it"};
   app.add_option("model", o.modelPath, "model file (.nn)")->required();
   app.add_option("--emit", o.emit, "print instead of training: ir (forward graph), "
-                                   "ir-train (training step), llvm (JIT'd module)")
-      ->check(CLI::IsMember({"ir", "ir-train", "llvm"}));
+                                   "ir-train (training step), llvm (JIT'd module); or write "
+                                   "obj / asm (standalone object or assembly + C header, "
+                                   "needs --weights)")
+      ->check(CLI::IsMember({"ir", "ir-train", "llvm", "obj", "asm"}));
+  app.add_option("--target", o.targetTriple, "target triple of --emit=obj|asm (default: host)");
+  app.add_option("--cpu", o.targetCpu, "target CPU of --emit=obj|asm (default: host, or "
+                                       "generic with --target)");
   app.add_option("--train", o.trainCsv, "training data (CSV with a header row)");
   app.add_option("--test", o.testCsv, "test data, evaluated after training");
   app.add_option("--eval", o.evalCsv, "evaluate loss and metrics on this CSV");
   app.add_option("--predict", o.predictCsv, "write predictions for this CSV (needs -o)");
-  app.add_option("-o", o.predictOut, "output file of --predict");
+  app.add_option("-o", o.predictOut, "output file of --predict or --emit=obj|asm");
   app.add_option("--save", o.saveWeights, "save trained weights (.nnw) after training");
   app.add_option("--weights", o.loadWeights,
                  "load weights, optimizer state, class names and statistics (.nnw)");
@@ -68,7 +73,15 @@ Options parseOptions(int argc, char **argv) {
     usage("--eval and --predict need trained weights: add --train data.csv or --weights w.nnw");
   if (!o.predictCsv.empty() && o.predictOut.empty())
     usage("--predict needs -o FILE for the predictions");
-  if (!o.predictOut.empty() && o.predictCsv.empty())
+  bool aot = o.emit == "obj" || o.emit == "asm";
+  if (aot && o.loadWeights.empty())
+    usage(fmt::format("--emit={} needs trained weights: add --weights w.nnw", o.emit));
+  if (aot && (!o.trainCsv.empty() || !o.evalCsv.empty() || !o.predictCsv.empty()))
+    usage(fmt::format("--emit={} writes a file and cannot be combined with --train, --eval or "
+                      "--predict", o.emit));
+  if ((!o.targetTriple.empty() || !o.targetCpu.empty()) && !aot)
+    usage("--target and --cpu apply to --emit=obj or --emit=asm");
+  if (!o.predictOut.empty() && o.predictCsv.empty() && !aot)
     usage("-o names the output of --predict, which is missing");
   if (!o.saveWeights.empty() && o.trainCsv.empty())
     usage("--save needs --train");

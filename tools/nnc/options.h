@@ -8,11 +8,12 @@ namespace nnc::cli {
 
 struct Options {
   std::string modelPath;
-  std::string emit;      // "", "ir", "ir-train", "llvm"
+  std::string emit;      // "", "ir", "ir-train", "llvm", "obj", "asm"
   std::string trainCsv;  // --train
   std::string testCsv;   // --test
   std::string evalCsv;   // --eval: loss and metrics of the (loaded or trained) model
-  std::string predictCsv, predictOut; // --predict d.csv -o preds.csv
+  std::string predictCsv, predictOut; // --predict d.csv -o preds.csv (-o also names --emit=obj|asm's file)
+  std::string targetTriple, targetCpu; // --target=TRIPLE --cpu=NAME for --emit=obj|asm
   std::string saveWeights;            // --save w.nnw after training
   std::string loadWeights;            // --weights w.nnw: parameters, optimizer state, classes, statistics
   std::string initWeights;            // --init-weights w.nnw: starting parameters only
