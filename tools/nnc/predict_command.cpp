@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 namespace nnc::cli {
 
@@ -14,20 +15,34 @@ using codegen::Binding;
 
 namespace {
 
-/// Runs the prediction kernel over `d` in chunks; returns the output `name`
-/// row by row (rows x width), or empty if the kernel has no such output.
-std::vector<float> predictAll(runtime::KernelRunner &k, const runtime::Dataset &d,
-                              const std::string &input, const std::string &name, int64_t &width) {
-  int i = k.signature().find(Binding::Output, name);
-  if (i < 0)
-    return {};
-  width = k.signature().bindings[i].type.shape.numElements(1);
-  std::vector<float> out(d.rows * width);
+/// One output of the prediction kernel over a whole data set (rows x width);
+/// empty with width 0 if the kernel has no such output.
+struct Column {
+  std::vector<float> values;
+  int64_t width = 0;
+};
+
+/// Runs the prediction kernel over `d` in chunks, every output bound to its
+/// own rows of its own buffer in each chunk.
+std::map<std::string, Column> predictAll(runtime::KernelRunner &k, const runtime::Dataset &d,
+                                         const std::string &input,
+                                         const std::vector<std::string> &names) {
+  std::map<std::string, Column> out;
+  for (const std::string &name : names) {
+    int i = k.signature().find(Binding::Output, name);
+    Column &c = out[name];
+    if (i < 0)
+      continue;
+    c.width = k.signature().bindings[i].type.shape.numElements(1);
+    c.values.resize(d.rows * c.width);
+  }
   int64_t chunk = k.signature().maxBatch;
   for (int64_t row = 0; row < d.rows; row += chunk) {
     int64_t n = std::min(chunk, d.rows - row);
     k.bind(Binding::Input, input, const_cast<float *>(d.features.data() + row * d.numFeatures));
-    k.bind(Binding::Output, name, out.data() + row * width);
+    for (auto &[name, c] : out)
+      if (c.width)
+        k.bind(Binding::Output, name, c.values.data() + row * c.width);
     k.run(n);
   }
   return out;
@@ -48,9 +63,9 @@ void runPrediction(Session &s, const Options &opts, Kernels k) {
   const frontend::Model &m = s.model;
   runtime::Dataset d = s.load(opts.predictCsv, /*labelOptional=*/true);
   s.normalize(d);
-  int64_t width = 0, probWidth = 0;
-  std::vector<float> pred = predictAll(*k.predict, d, m.featureInput, "prediction", width);
-  std::vector<float> probs = predictAll(*k.predict, d, m.featureInput, "probabilities", probWidth);
+  auto columns = predictAll(*k.predict, d, m.featureInput, {"prediction", "probabilities"});
+  std::vector<float> &pred = columns["prediction"].values, &probs = columns["probabilities"].values;
+  int64_t width = columns["prediction"].width, probWidth = columns["probabilities"].width;
   if (s.targetNormalization) // back to the data's units
     s.targetNormalization->restoreTargets(pred.data(), (int64_t)pred.size());
 
