@@ -44,12 +44,23 @@ void fillInitializer(const ir::Initializer &init, const ir::Shape &shape, uint64
   }
 }
 
+namespace {
+/// SplitMix64's finalizer (Steele, Lea & Flood 2014): nearby inputs give
+/// unrelated outputs, so streams of (seed, k) and (seed + 1, k - 1) differ.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+} // namespace
+
 void ParamStore::initialize(const ir::Graph &g, uint64_t seed) {
   uint64_t k = 0;
   for (auto &n : g.nodes()) {
     if (n->kind != ir::OpKind::Param && n->kind != ir::OpKind::State)
       continue;
-    uint64_t paramSeed = seed + k++;
+    uint64_t paramSeed = mix(mix(seed) + k++);
     if (buffers_.count(n->name))
       continue;
     std::vector<double> values;

@@ -24,7 +24,8 @@ struct TensorBuffer {
 class ParamStore {
 public:
   /// Allocates and initializes every Param and State of `g` not yet present.
-  /// Param k (in graph order) draws from a generator seeded with seed + k.
+  /// Param k (in graph order) draws from a generator seeded with a mix of
+  /// (seed, k), so different seeds give independent streams.
   void initialize(const ir::Graph &g, uint64_t seed);
   bool contains(const std::string &name) const { return buffers_.count(name) != 0; }
   TensorBuffer &at(const std::string &name) { return buffers_.at(name); }
