@@ -20,6 +20,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -183,12 +184,25 @@ def main():
                      % (", ".join(unknown), ", ".join(d.name for d in DATASETS)))
         selected = [d for d in DATASETS if d.name in args.only]
 
+    # Run a private copy: another build of build/bin/nnc during the run must not change the
+    # compiler between seeds or data sets.
+    built = datetime.datetime.fromtimestamp(os.stat(args.nnc).st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+    snapshot_dir = tempfile.mkdtemp(prefix="nnc-quality-")
+    snapshot = os.path.join(snapshot_dir, "nnc")
+    shutil.copy2(args.nnc, snapshot)
+    try:
+        return run_all(args, selected, snapshot, built)
+    finally:
+        shutil.rmtree(snapshot_dir, ignore_errors=True)
+
+
+def run_all(args, selected, nnc, built):
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rows, failed_required, errors = [], [], []
     for ds in selected:
         runs = []
         for seed in SEEDS:
-            metrics, wall, cpu, error, cmd = run_one(args.nnc, args.data, ds, seed)
+            metrics, wall, cpu, error, cmd = run_one(nnc, args.data, ds, seed)
             shown = "  ".join("%s %s" % (k, v) for k, v in sorted(metrics.items()))
             print("%-18s seed %d  %s  %.2f s wall  %.2f s cpu%s" % (
                 ds.name, seed, shown, wall, cpu, ("  ERROR " + error) if error else ""),
@@ -212,7 +226,7 @@ def main():
                          wall=sum(r[1] for r in runs) / len(runs),
                          cpu=sum(r[2] for r in runs) / len(runs), passed=passed))
 
-    write_markdown(args, rows, load, errors)
+    write_markdown(args, rows, load, errors, built)
     print("wrote %s" % args.out)
     if failed_required:
         print("below the reference: %s" % ", ".join(failed_required), file=sys.stderr)
@@ -220,7 +234,7 @@ def main():
     return 0
 
 
-def write_markdown(args, rows, load, errors):
+def write_markdown(args, rows, load, errors, built):
     cpu_model, cores = machine()
     commit, changed = git_commit()
     today = datetime.date.today().isoformat()
@@ -233,10 +247,12 @@ def write_markdown(args, rows, load, errors):
     w("- date: %s" % today)
     w("- machine: %s, %d cores (`lscpu`, `nproc`); load average %.1f when the run started"
       % (cpu_model, cores, load))
-    w("- nnc: commit `%s`%s" % (commit, (", built from a working tree with uncommitted changes in "
-                                          + ", ".join("`%s`" % c for c in changed[:8])
-                                          + (" and %d more" % (len(changed) - 8) if len(changed) > 8 else ""))
-                                         if changed else ""))
+    where = os.path.relpath(args.nnc, REPO) if args.nnc.startswith(REPO + os.sep) else args.nnc
+    dirty = ""
+    if changed:
+        dirty = "; the working tree differs from it in " + ", ".join("`%s`" % c for c in changed[:8])
+        dirty += " and %d more files" % (len(changed) - 8) if len(changed) > 8 else ""
+    w("- nnc: `%s`, built %s; repository at commit `%s`%s" % (where, built, commit, dirty))
     w("- data: `split/NAME.train.csv` for training, `split/NAME.test.csv` for the metric, from the "
       "shared data directory (`../shared/data`, see its README.md)")
     w("- models: `bench/quality/models/NAME.nn`; seeds %s (`nnc MODEL --train ... --test ... --seed N`)"
