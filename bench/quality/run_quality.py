@@ -4,7 +4,8 @@
 For every data set of the reference table, trains bench/quality/models/NAME.nn with nnc on
 split/NAME.train.csv and scores it on split/NAME.test.csv, for seeds 1, 2 and 3 (--seed), then
 writes a Markdown table: nnc's mean (lowest) over the seeds next to the reference's, a verdict,
-and the wall time per run. Exits 1 when a required data set misses the bar (or a run fails).
+and the wall time per run. Exits 1 when a run fails or a required data set misses the bar
+(--allow-below: only when a run fails).
 
     python3 bench/quality/run_quality.py                    # all rows, writes docs/quality.md
     python3 bench/quality/run_quality.py --only wine --out /tmp/q.md
@@ -167,6 +168,9 @@ def main():
                     help="the shared data directory holding split/ (default: ../shared/data)")
     ap.add_argument("--out", default=os.path.join(REPO, "docs", "quality.md"),
                     help="the Markdown file to write (default: docs/quality.md)")
+    ap.add_argument("--allow-below", action="store_true",
+                    help="exit 0 even when a required data set is below the reference (a failed "
+                         "run still exits 1): checks the harness, not the quality")
     ap.add_argument("--only", action="append", metavar="NAME",
                     help="run only this data set (repeatable)")
     args = ap.parse_args()
@@ -208,7 +212,8 @@ def run_all(args, selected, nnc, built):
                 ds.name, seed, shown, wall, cpu, ("  ERROR " + error) if error else ""),
                 flush=True)
             if error:
-                errors.append("%s seed %d: %s\n    %s" % (ds.name, seed, error, " ".join(cmd)))
+                shown_cmd = " ".join([args.nnc] + cmd[1:])  # the binary as given, not its copy
+                errors.append("%s seed %d: %s\n    %s" % (ds.name, seed, error, shown_cmd))
             runs.append((metrics, wall, cpu, error))
         ok_runs = [r for r in runs if r[3] is None]
         values = [r[0][ds.metric] * (100 if ds.metric == "accuracy" else 1) for r in ok_runs]
@@ -228,9 +233,12 @@ def run_all(args, selected, nnc, built):
 
     write_markdown(args, rows, load, errors, built)
     print("wrote %s" % args.out)
+    if errors:
+        print("failed runs:\n  " + "\n  ".join(errors), file=sys.stderr)
+        return 1
     if failed_required:
         print("below the reference: %s" % ", ".join(failed_required), file=sys.stderr)
-        return 1
+        return 0 if args.allow_below else 1
     return 0
 
 
@@ -318,13 +326,11 @@ def write_markdown(args, rows, load, errors, built):
     w("- *Not required* rows are in the reference table but not in the acceptance list of issue 4 "
       "(iris, wine, breast_cancer, digits, diabetes, concrete, satellite, letter, mnist_10k); the "
       "script exits 1 only when a required row is below the bar.")
-    w("- **init**: nnc's `dense` draws weights from glorot_uniform and sets biases to zero "
-      "(Keras; *dense: glorot*), PyTorch's `nn.Linear` draws both from "
-      "U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Rows marked *PyTorch* write their layers out as "
-      "`param W: f32[a, b] = uniform(-k, k)` with PyTorch's k, because with `dense` they missed "
-      "the bar (the model file says by how much); the architecture, optimizer, epochs and batch "
-      "size are the same either way. Nothing else in the setup differs. Shuffling and the random "
-      "streams differ anyway, so seed N of nnc is not seed N of PyTorch.")
+    w("- **init**: PyTorch's `nn.Linear` draws weights and biases from U(-k, k) with "
+      "k = 1/sqrt(fan_in); nnc's `dense` draws weights from glorot_uniform and sets biases to zero "
+      "(Keras). Models that write their layers out as `param W: f32[a, b] = uniform(-k, k)` with "
+      "PyTorch's k are marked *PyTorch*, models that use `dense` *dense: glorot*. Shuffling and "
+      "the random streams differ from PyTorch's anyway, so seed N of nnc is not seed N of PyTorch.")
     w("- **Wall time** is the mean over the seeds of one whole `nnc` process: reading the CSVs, "
       "compiling the training step with LLVM, training and scoring. *cpu* is its user + system CPU "
       "time; when other work shares the machine, wall time exceeds it. PyTorch's times are the "
