@@ -30,7 +30,8 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--init-weights", o.initWeights, "start from these parameters (.nnw)")
       ->excludes("--weights");
   app.add_flag("--no-shuffle", o.noShuffle, "keep the data order in every epoch");
-  app.add_option("--steps", o.maxSteps, "stop training after this many optimizer steps");
+  std::optional<int64_t> steps;
+  app.add_option("--steps", steps, "stop training after this many optimizer steps");
   app.add_flag("--log-steps", o.logSteps, "print the training loss after every step");
   app.add_option("--epochs", o.epochs, "override train.epochs");
   app.add_option("--batch-size", o.batchSize, "override train.batch_size");
@@ -62,8 +63,10 @@ Options parseOptions(int argc, char **argv) {
     usage(fmt::format("--seed must be a non-negative integer, got {}", *seed));
   if (seed)
     o.seed = (uint64_t)*seed;
-  if (o.maxSteps < 0)
-    usage(fmt::format("--steps must be a positive integer, got {}", o.maxSteps));
+  if (steps && *steps < 1)
+    usage(fmt::format("--steps must be a positive integer, got {}", *steps));
+  if (steps)
+    o.maxSteps = *steps;
   if (o.optLevel < 0 || o.optLevel > 3)
     usage(fmt::format("-O must be 0, 1, 2 or 3, got {}", o.optLevel));
   bool haveModel = !o.trainCsv.empty() || !o.loadWeights.empty();
