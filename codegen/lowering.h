@@ -63,7 +63,6 @@ public:
   llvm::Value *maxnum(llvm::Value *x, llvm::Value *y);
   /// A call to a libm function of one argument (resolved by the JIT or the linker).
   llvm::Value *libm(const char *name, llvm::Value *x);
-  llvm::Value *batch() const { return batch_; }
 
 private:
   llvm::Module &m_;
