@@ -148,34 +148,32 @@ private:
 
   // --- Numbers -------------------------------------------------------------
 
+  /// Reads the current token as a T if it is one, to its last character;
+  /// an out-of-range value is an error, anything else returns false.
+  template <typename T> bool readNumber(const Token &t, const std::string &what, T &v) {
+    auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
+    if (ec == std::errc::result_out_of_range)
+      error(t, fmt::format("{} {} is out of range", what, t.text));
+    if (ec != std::errc() || end != t.text.data() + t.text.size())
+      return false;
+    advance();
+    return true;
+  }
+
   template <typename Int> Int parseInteger(const std::string &what) {
     Token t = tok_;
     Int v{};
-    if (t.kind == Token::Number) {
-      auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
-      if (ec == std::errc::result_out_of_range)
-        error(t, fmt::format("{} {} is out of range", what, t.text));
-      if (ec == std::errc() && end == t.text.data() + t.text.size()) {
-        advance();
-        return v;
-      }
-    }
+    if (t.kind == Token::Number && readNumber(t, what, v))
+      return v;
     error(t, fmt::format("expected an integer for {}, got {}", what, describe(t)));
   }
 
   double parseDouble(const std::string &what) {
     Token t = tok_;
     bool word = t.kind == Token::Ident && (t.text == "inf" || t.text == "nan");
-    if (t.kind == Token::Number || word) {
-      double v = 0;
-      auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
-      if (ec == std::errc::result_out_of_range)
-        error(t, fmt::format("{} {} is out of range", what, t.text));
-      if (ec == std::errc() && end == t.text.data() + t.text.size()) {
-        advance();
-        return v;
-      }
-    }
+    double v = 0;
+    if ((t.kind == Token::Number || word) && readNumber(t, what, v))
+      return v;
     error(t, fmt::format("expected a number for {}, got {}", what, describe(t)));
   }
 
