@@ -1,5 +1,6 @@
 #include "ir/graph.h"
 
+#include <algorithm>
 #include <cassert>
 #include <fmt/format.h>
 #include <unordered_map>
@@ -142,6 +143,43 @@ void Graph::eraseDeadNodes(bool keepInterface) {
   nextId_ = 0;
   for (auto &n : nodes_)
     n->id = nextId_++;
+}
+
+void Graph::replaceAllUsesWith(Node *from, Node *to) {
+  for (auto &n : nodes_)
+    for (Node *&op : n->operands)
+      if (op == from)
+        op = to;
+}
+
+Node *Graph::insertBefore(const Node *pos, OpKind kind, TensorType type,
+                          std::vector<Node *> operands) {
+  auto it = std::find_if(nodes_.begin(), nodes_.end(),
+                         [&](const std::unique_ptr<Node> &n) { return n.get() == pos; });
+  assert(it != nodes_.end());
+  auto n = std::make_unique<Node>();
+  n->id = nextId_++;
+  n->kind = kind;
+  n->type = std::move(type);
+  n->operands = std::move(operands);
+  return nodes_.insert(it, std::move(n))->get();
+}
+
+void Graph::reorder(const std::vector<Node *> &order) {
+  assert(order.size() == nodes_.size());
+  std::unordered_map<const Node *, std::unique_ptr<Node>> owned;
+  for (auto &n : nodes_)
+    owned[n.get()] = std::move(n);
+  for (size_t i = 0; i < order.size(); ++i)
+    nodes_[i] = std::move(owned.at(order[i]));
+}
+
+int Graph::useCount(const Node *n) const {
+  int uses = 0;
+  for (auto &m : nodes_)
+    for (const Node *op : m->operands)
+      uses += op == n;
+  return uses;
 }
 
 } // namespace nnc::ir

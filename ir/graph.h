@@ -48,6 +48,7 @@ struct Node {
   int64_t start = 0;         // Slice: first index along the axis
   uint64_t seed = 0;         // DropoutMask: per-op seed (rate is `scalar`)
   Initializer init;          // Param/State
+  int group = 0;             // fusion group (ir/passes/fuse.cpp); 0: a kernel of its own
   SourceLoc loc;
 
   Node *operand(size_t i) const { return operands[i]; }
@@ -82,6 +83,15 @@ public:
   /// Inputs, params and states (the kernel's interface) are kept unless
   /// `keepInterface` is false.
   void eraseDeadNodes(bool keepInterface = true);
+
+  /// Makes every operand that is `from` point at `to` instead (same type expected).
+  void replaceAllUsesWith(Node *from, Node *to);
+  /// Inserts a new node right before `pos` (type already inferred).
+  Node *insertBefore(const Node *pos, OpKind kind, TensorType type, std::vector<Node *> operands);
+  /// Puts the nodes in `order` (a permutation of nodes(), operands first).
+  void reorder(const std::vector<Node *> &order);
+  /// How many nodes read `n` (operands of other nodes, counted per use).
+  int useCount(const Node *n) const;
 
 private:
   std::string name_;

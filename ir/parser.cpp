@@ -60,6 +60,7 @@ std::vector<std::string> allowedAttributes(OpKind k) {
 }
 
 bool isEffect(OpKind k) { return k == OpKind::Assign || k == OpKind::Output; }
+bool isLeaf(OpKind k) { return opArity(k) == 0; }
 
 /// The fields of a node as read from one statement, before it is appended.
 struct Statement {
@@ -73,6 +74,7 @@ struct Statement {
   std::vector<int64_t> axes;
   bool keepdims = false;
   uint64_t seed = 0;
+  int group = 0;
   TensorType type = TensorType::voidType();
   Token typeTok;
 };
@@ -317,6 +319,8 @@ private:
 
   void parseAttributes(Statement &s) {
     std::vector<std::string> allowed = allowedAttributes(s.kind);
+    if (!isLeaf(s.kind) && !isEffect(s.kind))
+      allowed.push_back("group"); // fusion group, ir/passes/fuse.cpp
     std::map<std::string, Token> seen;
     while (tok_.kind == Token::Ident) {
       Token a = tok_;
@@ -343,9 +347,11 @@ private:
         s.seed = parseInteger<uint64_t>("seed");
       else if (a.text == "axes")
         s.axes = parseIntList("axes");
+      else if (a.text == "group")
+        s.group = parseInteger<int>("group");
     }
     for (const std::string &a : allowed)
-      if (!seen.count(a) && a != "keepdims" && a != "classes")
+      if (!seen.count(a) && a != "keepdims" && a != "classes" && a != "group")
         error(s.opTok, fmt::format("'{}' needs the attribute '{}'", opName(s.kind), a));
   }
 
@@ -385,6 +391,7 @@ private:
     n->keepdims = s.keepdims;
     n->start = s.start;
     n->seed = s.seed;
+    n->group = s.group;
     n->loc = {file_, start.line, start.col};
     TypeOrError r = inferNodeType(*n);
     if (!r.ok())

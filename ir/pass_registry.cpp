@@ -6,6 +6,27 @@
 
 namespace nnc::ir {
 
+void PassStatistics::add(std::string_view pass, std::string_view what, int64_t n) {
+  if (n == 0)
+    return; // like LLVM's -stats, only what happened is listed
+  counters_[{std::string(pass), std::string(what)}] += n;
+}
+
+int64_t PassStatistics::get(std::string_view pass, std::string_view what) const {
+  auto it = counters_.find({std::string(pass), std::string(what)});
+  return it == counters_.end() ? 0 : it->second;
+}
+
+std::string PassStatistics::str() const {
+  size_t nameWidth = 0;
+  for (auto &[key, n] : counters_)
+    nameWidth = std::max(nameWidth, key.first.size());
+  std::string s = "===--- statistics collected by the graph passes ---===\n";
+  for (auto &[key, n] : counters_)
+    s += fmt::format("{:>8} {:<{}} - {}\n", n, key.first, nameWidth, key.second);
+  return s;
+}
+
 const std::vector<PassInfo> &allPasses() {
   static const std::vector<PassInfo> all = {
 #define NNC_PASS(name, description, function) {name, description, &passes::function},
@@ -21,12 +42,12 @@ const PassInfo *findPass(std::string_view name) {
   return nullptr;
 }
 
-std::string runPass(std::string_view name, std::unique_ptr<Graph> &g) {
+std::string runPass(std::string_view name, std::unique_ptr<Graph> &g, PassContext &ctx) {
   const PassInfo *pass = findPass(name);
   if (!pass)
     return fmt::format("error: unknown pass '{}'", name);
   try {
-    pass->run(g);
+    pass->run(g, ctx);
     return "";
   } catch (const NoGradientError &e) {
     const SourceLoc &loc = e.loc;
@@ -37,6 +58,11 @@ std::string runPass(std::string_view name, std::unique_ptr<Graph> &g) {
   } catch (const std::exception &e) {
     return fmt::format("error: pass '{}': {}", name, e.what());
   }
+}
+
+std::string runPass(std::string_view name, std::unique_ptr<Graph> &g) {
+  PassContext ctx;
+  return runPass(name, g, ctx);
 }
 
 } // namespace nnc::ir

@@ -112,6 +112,8 @@ std::string printNode(const Node &n, const ValueNames &names) {
   for (size_t i = 0; i < n.operands.size(); ++i)
     s += (i ? ", " : " ") + names(n.operands[i]);
   s += attributes(n);
+  if (n.group)
+    s += fmt::format(" group={}", n.group);
   if (!n.type.isVoid)
     s += " : " + n.type.str();
   return s;

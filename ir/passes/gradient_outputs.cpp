@@ -6,7 +6,7 @@
 
 namespace nnc::ir::passes {
 
-void autodiff(std::unique_ptr<Graph> &g) {
+void autodiff(std::unique_ptr<Graph> &g, PassContext &) {
   Node *loss = requireLoss(*g, "autodiff");
   std::vector<Node *> params = g->nodesOfKind(OpKind::Param);
   std::map<Node *, Node *> grads = buildGradients(*g, loss);

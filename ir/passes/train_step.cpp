@@ -15,9 +15,9 @@ void trainStep(std::unique_ptr<Graph> &g, const char *optimizer, const char *pas
 }
 } // namespace
 
-void trainStepSgd(std::unique_ptr<Graph> &g) { trainStep(g, "sgd", "train-step-sgd"); }
-void trainStepAdam(std::unique_ptr<Graph> &g) { trainStep(g, "adam", "train-step-adam"); }
-void trainStepAdamW(std::unique_ptr<Graph> &g) { trainStep(g, "adamw", "train-step-adamw"); }
-void trainStepRmsProp(std::unique_ptr<Graph> &g) { trainStep(g, "rmsprop", "train-step-rmsprop"); }
+void trainStepSgd(std::unique_ptr<Graph> &g, PassContext &) { trainStep(g, "sgd", "train-step-sgd"); }
+void trainStepAdam(std::unique_ptr<Graph> &g, PassContext &) { trainStep(g, "adam", "train-step-adam"); }
+void trainStepAdamW(std::unique_ptr<Graph> &g, PassContext &) { trainStep(g, "adamw", "train-step-adamw"); }
+void trainStepRmsProp(std::unique_ptr<Graph> &g, PassContext &) { trainStep(g, "rmsprop", "train-step-rmsprop"); }
 
 } // namespace nnc::ir::passes

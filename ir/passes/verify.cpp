@@ -4,7 +4,7 @@
 
 namespace nnc::ir::passes {
 
-void verify(std::unique_ptr<Graph> &g) {
+void verify(std::unique_ptr<Graph> &g, PassContext &) {
   std::string broken = verifyGraph(*g);
   if (!broken.empty())
     throw PassError(broken);

@@ -1,10 +1,12 @@
 // nnc-opt: the graph IR optimizer driver, in the spirit of LLVM opt.
-//   nnc-opt [file.ir | -] [-<pass> ...] [-o out.ir] [--print-after-all]
-// Reads IR text (stdin for '-' or no file), verifies it, runs the passes of
-// ir/passes.def in command-line order, verifying after each, and prints the
-// result. On any error: a located message on stderr, exit 1, no output.
+//   nnc-opt [file.ir | -] [-O0..-O3] [-<pass> ...] [-o out.ir] [--print-before=P]
+//           [--print-after=P] [--print-after-all] [--time-passes] [--stats]
+// Reads IR text (stdin for '-' or no file), verifies it, runs the pipeline of
+// -O<n> (if given) then the passes of ir/passes.def in command-line order,
+// verifying after each, and prints the result. On any error: a located
+// message on stderr, exit 1, no output.
 #include "ir/parser.h"
-#include "ir/pass_registry.h"
+#include "ir/pass_manager.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "support/spelling.h"
@@ -12,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fstream>
+#include <set>
 #include <iostream>
 #include <sstream>
 
@@ -23,6 +26,11 @@ struct Options {
   std::string input = "-";
   std::string output = "-";
   bool printAfterAll = false;
+  std::vector<std::string> printBefore, printAfter;
+  bool timePasses = false;
+  bool stats = false;
+  bool allowReassociation = false;
+  bool paramsAreConstant = false;
   std::vector<std::string> passes;
 };
 
@@ -35,6 +43,13 @@ std::string passHelp() {
   std::string s = "Passes (run in command-line order):\n";
   for (const ir::PassInfo &p : ir::allPasses())
     s += fmt::format("  -{:<18} {}\n", p.name, p.description);
+  s += "Optimization levels (a pipeline, run before the passes named):\n";
+  for (int level = 0; level <= 3; ++level) {
+    std::string names;
+    for (const std::string &p : ir::optimizationPipeline(level))
+      names += (names.empty() ? "" : " ") + p;
+    s += fmt::format("  -O{:<17} {}\n", level, names.empty() ? "(none)" : names);
+  }
   return s;
 }
 
@@ -50,8 +65,14 @@ bool extractPasses(int argc, char **argv, Options &o, std::vector<std::string> &
     std::string bare = a.substr(a.rfind("--", 0) == 0 ? 2 : a.rfind('-', 0) == 0 ? 1 : 0);
     if (bare.size() < a.size() && ir::findPass(bare)) {
       o.passes.push_back(bare);
-    } else if (a == "-print-after-all") {
-      rest.emplace_back("--print-after-all");
+    } else if (a.size() == 3 && a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3') {
+      for (const std::string &p : ir::optimizationPipeline(a[2] - '0'))
+        o.passes.push_back(p);
+    } else if (a.rfind("-print-", 0) == 0 || a == "-time-passes" || a == "-stats") {
+      rest.push_back("-" + a); // LLVM's single-dash spelling
+    } else if (a.size() >= 2 && a[0] == '-' && a[1] == 'O' && a != "-O") {
+      fail(fmt::format("unknown optimization level '{}': use -O0, -O1, -O2 or -O3", a));
+      return false;
     } else if (a.size() > 2 && a[0] == '-' && a[1] != '-' && a[1] != 'o' && a[1] != 'h') {
       fail(fmt::format("unknown pass '{}'{}", a, support::didYouMean(bare, names)));
       return false;
@@ -86,18 +107,32 @@ int run(const Options &o) {
     std::cerr << error << "\n";
     return 1;
   }
-  for (const std::string &pass : o.passes) {
-    std::string failure = ir::runPass(pass, g);
-    if (!failure.empty()) {
-      std::cerr << (failure.rfind("error: ", 0) == 0 ? "nnc-opt: " : "") << failure << "\n";
-      return 1;
-    }
-    std::string broken = ir::verifyGraph(*g);
-    if (!broken.empty())
-      return fail(fmt::format("the graph is broken after pass '{}': {}", pass, broken));
-    if (o.printAfterAll)
-      std::cerr << "; IR after -" << pass << "\n" << ir::printGraph(*g);
+  ir::PassInstruments inst;
+  inst.printBefore = {o.printBefore.begin(), o.printBefore.end()};
+  inst.printAfter = {o.printAfter.begin(), o.printAfter.end()};
+  inst.printAfterAll = o.printAfterAll;
+  inst.timePasses = o.timePasses;
+  std::set<std::string> named = inst.printBefore;
+  named.insert(inst.printAfter.begin(), inst.printAfter.end());
+  if (std::string bad = ir::checkPassNames(named); !bad.empty())
+    return fail(bad);
+  ir::PassManager pm(inst);
+  pm.context().allowReassociation = o.allowReassociation;
+  pm.context().paramsAreConstant = o.paramsAreConstant;
+  std::string failure;
+  try {
+    failure = pm.run(o.passes, g);
+  } catch (const std::logic_error &e) {
+    return fail(e.what());
   }
+  if (!failure.empty()) {
+    std::cerr << (failure.rfind("error: ", 0) == 0 ? "nnc-opt: " : "") << failure << "\n";
+    return 1;
+  }
+  if (o.timePasses)
+    std::cerr << pm.timeReport();
+  if (o.stats)
+    std::cerr << pm.context().stats.str();
   std::string result = ir::printGraph(*g);
   if (o.output == "-") {
     std::cout << result;
@@ -121,6 +156,16 @@ int main(int argc, char **argv) {
   app.add_option("input", o.input, "IR file, or - for stdin (the default)");
   app.add_option("-o,--output", o.output, "output file, or - for stdout (the default)");
   app.add_flag("--print-after-all", o.printAfterAll, "print the IR to stderr after every pass");
+  app.add_option("--print-before", o.printBefore, "print the IR to stderr before this pass")
+      ->delimiter(',');
+  app.add_option("--print-after", o.printAfter, "print the IR to stderr after this pass")
+      ->delimiter(',');
+  app.add_flag("--time-passes", o.timePasses, "print each pass's wall time to stderr");
+  app.add_flag("--stats", o.stats, "print what the passes did (ops folded, groups fused, ...)");
+  app.add_flag("--allow-reassociation", o.allowReassociation,
+               "let passes reorder float sums (changes results in the last bits)");
+  app.add_flag("--params-constant", o.paramsAreConstant,
+               "params are baked weights of an inference build: ops on them may be folded");
   std::vector<const char *> args;
   for (const std::string &a : rest)
     args.push_back(a.c_str());

@@ -1,7 +1,8 @@
 // nnc: the compiler driver. The pipeline, top to bottom:
 //   model.nn -> front end (parse, check, lower to the forward graph IR)
 //            -> training graph (autodiff + optimizer update), inference graph
-//            -> LLVM IR -> O3 for the host CPU -> ORC JIT
+//            -> graph passes of -O<n> (ir/pass_manager.h: simplify, fold, CSE, fuse)
+//            -> LLVM IR -> LLVM's O<n> for the host CPU -> ORC JIT
 //            -> training loop on the CSV data
 //   or, with --emit=obj|asm, prediction graph + weights -> model.o + model.h
 #include "codegen/jit_compiler.h"
@@ -9,6 +10,7 @@
 #include "frontend/model.h"
 #include "ir/autodiff.h"
 #include "ir/inference_graph.h"
+#include "ir/pass_manager.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "ir/training_graph.h"
@@ -18,6 +20,7 @@
 #include "session.h"
 #include "train_command.h"
 
+#include <chrono>
 #include <fmt/format.h>
 #include <iostream>
 #include <optional>
@@ -46,7 +49,50 @@ const ir::Graph &verified(const ir::Graph &g) {
   return g;
 }
 
+/// --time-passes: wall time of each compilation phase, printed at the end.
+class PhaseTimer {
+public:
+  explicit PhaseTimer(bool on) : on_(on) {}
+  /// Ends the current phase under `name` and starts the next.
+  void lap(const std::string &name) {
+    auto now = std::chrono::steady_clock::now();
+    phases_.emplace_back(name, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+  void print(const ir::PassManager &pm) const {
+    if (!on_)
+      return;
+    std::cerr << pm.timeReport() << "===--- compile time, source to JIT'd kernels ---===\n";
+    double total = 0;
+    for (auto &[name, s] : phases_) {
+      std::cerr << fmt::format("{:>10.3f} ms  {}\n", s * 1e3, name);
+      total += s;
+    }
+    std::cerr << fmt::format("{:>10.3f} ms  total\n", total * 1e3);
+  }
+
+private:
+  bool on_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, double>> phases_;
+};
+
+/// Runs the graph pipeline of -O<n> on `g`; a failing pass is a compiler bug.
+void optimize(ir::PassManager &pm, const cli::Options &opts, std::unique_ptr<ir::Graph> &g) {
+  std::string failure = pm.run(ir::optimizationPipeline(opts.optLevel), g);
+  if (!failure.empty())
+    throw std::logic_error(failure);
+}
+
 int run(const cli::Options &opts) {
+  PhaseTimer timer(opts.timePasses);
+  ir::PassInstruments inst;
+  inst.printBefore = {opts.printBefore.begin(), opts.printBefore.end()};
+  inst.printAfter = {opts.printAfter.begin(), opts.printAfter.end()};
+  inst.printAfterAll = opts.printAfterAll;
+  inst.timePasses = opts.timePasses;
+  ir::PassManager pm(inst);
+
   // 1. Front end.
   frontend::DiagnosticEngine diags;
   std::unique_ptr<frontend::Model> model = frontend::compileModelFile(opts.modelPath, diags);
@@ -70,7 +116,14 @@ int run(const cli::Options &opts) {
     return 1;
   }
   verified(*trainGraph);
+  timer.lap("front end and autodiff");
+  // Parameters and optimizer state are initialized from the graph as built,
+  // before passes touch it (their order fixes each one's random stream).
+  std::unique_ptr<ir::Graph> builtTrainGraph = trainGraph->clone();
+  optimize(pm, opts, trainGraph);
   if (opts.emit == "ir-train") {
+    if (opts.stats)
+      std::cerr << pm.context().stats.str();
     std::cout << ir::printGraph(*trainGraph);
     return 0;
   }
@@ -93,8 +146,13 @@ int run(const cli::Options &opts) {
   std::unique_ptr<ir::Graph> prediction = ir::buildPredictionGraph(*model->forward, head);
   verified(*inference);
   verified(*prediction);
+  optimize(pm, opts, inference);
+  optimize(pm, opts, prediction);
+  timer.lap("graph passes");
   if (opts.emit == "obj" || opts.emit == "asm") { // ahead of time, instead of the JIT
-    cli::runEmitObject(*model, {trainGraph.get()}, *prediction, opts);
+    cli::runEmitObject(*model, {builtTrainGraph.get()}, *prediction, opts);
+    timer.lap("LLVM code generation");
+    timer.print(pm);
     return 0;
   }
   codegen::JitCompiler jit;
@@ -106,14 +164,19 @@ int run(const cli::Options &opts) {
     evalSig = jit.add(*inference, model->name + "_evaluate", chunk);
   if (predicting || opts.emit == "llvm")
     predictSig = jit.add(*prediction, model->name + "_predict", chunk);
+  timer.lap("lowering to LLVM IR");
   jit.compile(opts.optLevel);
+  timer.lap("LLVM optimization");
+  if (opts.stats)
+    std::cerr << pm.context().stats.str();
   if (opts.emit == "llvm") {
+    timer.print(pm);
     std::cout << jit.llvmText();
     return 0;
   }
 
   // 4. Run: train, evaluate, predict.
-  cli::Session session(*model, {trainGraph.get()}, opts);
+  cli::Session session(*model, {builtTrainGraph.get()}, opts);
   std::optional<runtime::KernelRunner> step, eval, predict;
   if (stepSig)
     step.emplace(*stepSig, jit.lookup(stepSig->symbol), session.store);
@@ -121,6 +184,8 @@ int run(const cli::Options &opts) {
     eval.emplace(*evalSig, jit.lookup(evalSig->symbol), session.store);
   if (predictSig)
     predict.emplace(*predictSig, jit.lookup(predictSig->symbol), session.store);
+  timer.lap("JIT (machine code)");
+  timer.print(pm);
   cli::Kernels kernels{step ? &*step : nullptr, eval ? &*eval : nullptr,
                        predict ? &*predict : nullptr};
   if (training)

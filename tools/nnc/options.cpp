@@ -1,9 +1,12 @@
 #include "options.h"
 
+#include "ir/pass_manager.h"
+
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <set>
 
 namespace nnc::cli {
 
@@ -38,7 +41,16 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--lr", o.lr, "override the optimizer's learning rate");
   std::optional<int64_t> seed;
   app.add_option("--seed", seed, "override train.seed");
-  app.add_option("-O", o.optLevel, "LLVM optimization level 0..3 (default 3)");
+  app.add_option("-O", o.optLevel, "optimization level 0..3 (default 2): the graph pipeline "
+                                   "(nnc-opt --help lists it) and LLVM's level");
+  app.add_option("--print-before", o.printBefore, "print the graph IR to stderr before this "
+                                                  "pass (comma-separated names)")
+      ->delimiter(',');
+  app.add_option("--print-after", o.printAfter, "print the graph IR to stderr after this pass")
+      ->delimiter(',');
+  app.add_flag("--print-after-all", o.printAfterAll, "print the graph IR after every pass");
+  app.add_flag("--time-passes", o.timePasses, "print the time of each pass and compile phase");
+  app.add_flag("--stats", o.stats, "print what the graph passes did (ops folded, groups fused)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {
@@ -69,6 +81,10 @@ Options parseOptions(int argc, char **argv) {
     o.maxSteps = *steps;
   if (o.optLevel < 0 || o.optLevel > 3)
     usage(fmt::format("-O must be 0, 1, 2 or 3, got {}", o.optLevel));
+  std::set<std::string> named(o.printBefore.begin(), o.printBefore.end());
+  named.insert(o.printAfter.begin(), o.printAfter.end());
+  if (std::string bad = ir::checkPassNames(named); !bad.empty())
+    usage(fmt::format("--print-before/--print-after: {}", bad));
   bool haveModel = !o.trainCsv.empty() || !o.loadWeights.empty();
   if (!o.testCsv.empty() && o.trainCsv.empty())
     usage("--test needs --train (a trained model to evaluate); use --weights w.nnw --eval d.csv");

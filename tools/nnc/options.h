@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace nnc::cli {
 
@@ -23,7 +24,11 @@ struct Options {
   std::optional<int64_t> epochs, batchSize;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
-  int optLevel = 3;
+  int optLevel = 2;       // -O<n>: graph pipeline (ir/pass_manager.h) and LLVM's level
+  std::vector<std::string> printBefore, printAfter; // pass names
+  bool printAfterAll = false;
+  bool timePasses = false; // phase and pass times on stderr
+  bool stats = false;      // what the graph passes did, on stderr
 };
 
 /// Parses argv; on --help or a usage error prints and exits (CLI11).
