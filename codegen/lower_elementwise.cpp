@@ -8,11 +8,9 @@ namespace nnc::codegen {
 using namespace llvm;
 using ir::OpKind;
 
-namespace {
-
 bool isScalarLike(const ir::Shape &s) { return !s.hasBatch() && s.numElements(1) == 1; }
 
-Value *combine(Lowering &L, const ir::Node &n, const std::vector<Value *> &args) {
+Value *elementwiseValue(Lowering &L, const ir::Node &n, const std::vector<Value *> &args) {
   if (ir::isElementwiseUnary(n.kind))
     return L.scalarUnary(n.kind, args[0]);
   if (ir::isElementwiseBinary(n.kind))
@@ -23,8 +21,6 @@ Value *combine(Lowering &L, const ir::Node &n, const std::vector<Value *> &args)
   }
   return args[0]; // broadcast, reshape: a copy
 }
-
-} // namespace
 
 void lowerElementwise(Lowering &L, const ir::Node &n) {
   const ir::Shape &out = n.shape();
@@ -41,7 +37,7 @@ void lowerElementwise(Lowering &L, const ir::Node &n) {
       std::vector<Value *> args;
       for (const ir::Node *op : n.operands)
         args.push_back(L.load(op, isScalarLike(op->shape()) ? L.i64(0) : i));
-      L.store(&n, i, combine(L, n, args));
+      L.store(&n, i, elementwiseValue(L, n, args));
     });
     return;
   }
@@ -64,7 +60,7 @@ void lowerElementwise(Lowering &L, const ir::Node &n) {
     Value *o = L.i64(0);
     for (size_t d = 0; d < idx.size(); ++d)
       o = b.CreateAdd(o, b.CreateMul(idx[d], outStrides[d]));
-    L.store(&n, o, combine(L, n, args));
+    L.store(&n, o, elementwiseValue(L, n, args));
   });
 }
 

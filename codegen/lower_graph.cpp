@@ -5,6 +5,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace nnc::codegen {
 
@@ -94,23 +95,43 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     }
   }
 
-  // One internal function per op keeps each function small, so the O3
-  // pipeline's cost grows linearly with the model; the kernel calls them in
-  // graph order.
+  // One internal function per kernel (an op, or a fusion group) keeps each
+  // function small, so the O3 pipeline's cost grows linearly with the model;
+  // the kernel calls them in graph order.
+  std::string groupError;
+  std::vector<ir::FusionGroup> groups = ir::collectFusionGroups(g, groupError);
+  if (!groupError.empty())
+    throw std::logic_error("codegen: " + groupError);
+  std::unordered_map<int, const ir::FusionGroup *> groupById;
+  for (const ir::FusionGroup &gr : groups)
+    groupById[gr.id] = &gr;
+  std::unordered_set<const ir::Node *> stored; // group members read outside their group
+  for (auto &up : g.nodes())
+    for (const ir::Node *op : up->operands)
+      if (op->group && op->group != up->group)
+        stored.insert(op);
+
   Function *kernel = kernelFunction(m, symbol, Function::ExternalLinkage);
   BasicBlock *entry = BasicBlock::Create(m.getContext(), "entry", kernel);
   IRBuilder<> kb(entry);
   auto callPart = [&](Function *part) {
     kb.CreateCall(part, {kernel->getArg(0), kernel->getArg(1), kernel->getArg(2)});
   };
+  int lastGroup = 0;
   for (auto &up : g.nodes()) {
-    if (!hasWorkspaceSlot(up->kind))
+    if (!hasWorkspaceSlot(up->kind) || (up->group && up->group == lastGroup))
       continue;
-    Function *part = kernelFunction(m, symbol + "." + ir::opName(up->kind) + "." +
-                                           std::to_string(up->id), Function::InternalLinkage);
+    lastGroup = up->group;
+    std::string partName = up->group ? symbol + ".fused." + std::to_string(up->group)
+                                     : symbol + "." + ir::opName(up->kind) + "." +
+                                           std::to_string(up->id);
+    Function *part = kernelFunction(m, partName, Function::InternalLinkage);
     part->addFnAttr(Attribute::NoInline);
     Lowering L(m, part, addresses);
-    lowerNode(L, *up);
+    if (up->group)
+      lowerFusionGroup(L, *groupById.at(up->group), stored);
+    else
+      lowerNode(L, *up);
     L.b().CreateRetVoid();
     callPart(part);
   }

@@ -7,7 +7,7 @@ namespace nnc::codegen {
 
 using namespace llvm;
 
-void lowerMatMul(Lowering &L, const ir::Node &n) {
+void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value *row)> &afterRow) {
   const ir::Node *a = n.operand(0), *w = n.operand(1);
   ir::DType t = n.type.dtype;
   Value *M = a->shape().rank() == 2 ? L.dim(a->shape().dims[0]) : L.i64(1);
@@ -28,6 +28,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n) {
         L.store(&n, o, acc);
       });
     });
+    if (afterRow)
+      afterRow(i);
   });
 }
 

@@ -3,12 +3,14 @@
 // node's buffer lives and how to load, store and loop. One Lowering emits
 // into one function. Private to codegen/.
 #pragma once
+#include "ir/fusion_group.h"
 #include "ir/graph.h"
 
 #include <functional>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace nnc::codegen {
 
@@ -75,7 +77,9 @@ private:
 
 // Per-op lowerings (one file each family). Each writes node `n`'s buffer.
 void lowerElementwise(Lowering &L, const ir::Node &n); // unary, binary, select, broadcast, reshape
-void lowerMatMul(Lowering &L, const ir::Node &n);
+/// `afterRow(i)`, if given, runs once row i of the result is final (a fused epilogue).
+void lowerMatMul(Lowering &L, const ir::Node &n,
+                 const std::function<void(llvm::Value *row)> &afterRow = {});
 void lowerTranspose(Lowering &L, const ir::Node &n);
 void lowerReduce(Lowering &L, const ir::Node &n);
 void lowerConcat(Lowering &L, const ir::Node &n);
@@ -84,6 +88,15 @@ void lowerDropoutMask(Lowering &L, const ir::Node &n);
 void lowerSoftmax(Lowering &L, const ir::Node &n);
 void lowerSoftmaxCrossEntropy(Lowering &L, const ir::Node &n);
 void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n);
+/// A fusion group (ir/fusion_group.h) as one loop nest; `stored` are the
+/// members read outside the group (they are written to memory).
+void lowerFusionGroup(Lowering &L, const ir::FusionGroup &group,
+                      const std::unordered_set<const ir::Node *> &stored);
+/// The value of elementwise node `n` (unary, binary, select, broadcast) from
+/// its operands' values.
+llvm::Value *elementwiseValue(Lowering &L, const ir::Node &n, const std::vector<llvm::Value *> &args);
+/// A shape of one element, read at index 0 whatever the result's shape.
+bool isScalarLike(const ir::Shape &s);
 /// Copies `count` elements of `src` into the buffer `dst`.
 void lowerCopy(Lowering &L, const ir::Node *src, llvm::Value *dst, ir::DType t, llvm::Value *count);
 

@@ -1,5 +1,6 @@
 #include "ir/verifier.h"
 
+#include "ir/fusion_group.h"
 #include "ir/node_type.h"
 #include "ir/printer.h"
 
@@ -34,6 +35,11 @@ public:
       if (!what.empty())
         return {&n, what};
     }
+    std::string what;
+    const Node *culprit = nullptr;
+    collectFusionGroups(g_, what, &culprit);
+    if (!what.empty())
+      return {culprit, what};
     return {};
   }
 

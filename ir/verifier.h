@@ -6,7 +6,8 @@
 //     equals the stored type; attributes are in range (axes normalized);
 //   - input, param and state names are non-empty and unique per kind;
 //   - assign targets are a param or state, of the assigned value's type;
-//   - at most one output per name; the "loss" output, if any, is a scalar.
+//   - at most one output per name; the "loss" output, if any, is a scalar;
+//   - fusion groups are contiguous and well formed (ir/fusion_group.h).
 #pragma once
 #include "ir/graph.h"
 

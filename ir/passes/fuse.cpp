@@ -1,8 +1,236 @@
-// -fuse: (stub, being written)
+// -fuse: forms fusion groups (ir/fusion_group.h), visiting nodes in graph
+// order and growing groups greedily:
+//   - an elementwise op joins the group of an operand of its own shape;
+//   - else, an elementwise op of a single-use matmul's shape starts a group
+//     with that matmul as head (its epilogue: bias add, activation, ...);
+//   - a reduction of a group member closes that group as its tail.
+// Joining is legal only if no other operand of the newcomer depends on the
+// group through nodes outside it (counting a group's members as one node):
+// the group runs as one kernel, so such a dependency would be a cycle. Groups of one node are dissolved, then the
+// graph is re-sorted so each group is contiguous (a topological order of
+// the graph with each group condensed to one node). Members that something
+// outside the group reads stay in memory (codegen stores them), so a value
+// the backward pass needs is never lost.
+#include "ir/fusion_group.h"
 #include "ir/pass_registry.h"
+
+#include <map>
+#include <queue>
+#include <set>
+#include <unordered_map>
 
 namespace nnc::ir::passes {
 
-void fuse(std::unique_ptr<Graph> &g, PassContext &ctx) {}
+namespace {
+
+bool hasKernel(OpKind k) {
+  switch (k) {
+  case OpKind::Input: case OpKind::Param: case OpKind::State: case OpKind::Constant:
+  case OpKind::BatchSize: case OpKind::Assign: case OpKind::Output:
+    return false;
+  default:
+    return true;
+  }
+}
+
+struct GroupState {
+  Shape shape;
+  bool hasHead = false;
+  bool closed = false; // has its reduction tail
+  int size = 0;
+  std::vector<const Node *> members;
+};
+
+class Fuser {
+public:
+  explicit Fuser(Graph &g) : g_(g) {}
+
+  void formGroups() {
+    for (auto &up : g_.nodes()) {
+      Node *n = up.get();
+      n->group = 0;
+      uses_[n] = 0;
+    }
+    for (auto &up : g_.nodes())
+      for (Node *op : up->operands)
+        ++uses_[op];
+    for (auto &up : g_.nodes())
+      visit(up.get());
+  }
+
+  /// Dissolves one-node groups, numbers the rest 1, 2, ... in graph order.
+  int renumber() {
+    std::map<int, int> fresh;
+    for (auto &up : g_.nodes()) {
+      Node *n = up.get();
+      if (n->group && groups_[n->group].size < 2)
+        n->group = 0;
+      if (n->group && !fresh.count(n->group))
+        fresh.emplace(n->group, (int)fresh.size() + 1);
+      if (n->group)
+        n->group = fresh[n->group];
+    }
+    return (int)fresh.size();
+  }
+
+  /// Topological order with each group condensed: a group is placed when
+  /// every operand of every member outside it is placed; ties go to the
+  /// earliest original position, so an unfused graph keeps its order.
+  void makeGroupsContiguous() {
+    const auto &nodes = g_.nodes();
+    std::unordered_map<const Node *, size_t> pos;
+    for (size_t i = 0; i < nodes.size(); ++i)
+      pos[nodes[i].get()] = i;
+    // Units: a group (key -id) or a single node (key its position).
+    auto unitOf = [&](const Node *n) { return n->group ? -(int64_t)n->group : (int64_t)pos[n]; };
+    std::map<int64_t, std::vector<Node *>> members;
+    std::map<int64_t, size_t> first;
+    for (auto &up : nodes) {
+      int64_t u = unitOf(up.get());
+      members[u].push_back(up.get());
+      first.emplace(u, pos[up.get()]);
+    }
+    std::map<int64_t, std::set<int64_t>> users;
+    std::map<int64_t, int> pending;
+    for (auto &[u, ms] : members) {
+      std::set<int64_t> deps;
+      for (Node *m : ms)
+        for (Node *op : m->operands)
+          if (unitOf(op) != u)
+            deps.insert(unitOf(op));
+      pending[u] = (int)deps.size();
+      for (int64_t d : deps)
+        users[d].insert(u);
+    }
+    using Item = std::pair<size_t, int64_t>; // (first position, unit)
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> ready;
+    for (auto &[u, n] : pending)
+      if (n == 0)
+        ready.push({first[u], u});
+    std::vector<Node *> order;
+    while (!ready.empty()) {
+      int64_t u = ready.top().second;
+      ready.pop();
+      for (Node *m : members[u])
+        order.push_back(m);
+      for (int64_t v : users[u])
+        if (--pending[v] == 0)
+          ready.push({first[v], v});
+    }
+    if (order.size() != nodes.size())
+      throw std::logic_error("fuse: the condensed graph has a cycle");
+    g_.reorder(order);
+  }
+
+private:
+  void visit(Node *n) {
+    int joined = 0;
+    if (isFusibleElementwise(n->kind)) {
+      for (Node *op : n->operands)
+        if (canJoin(n, op->group, op)) {
+          joined = op->group;
+          break;
+        }
+      if (!joined)
+        for (Node *op : n->operands)
+          if (op->kind == OpKind::MatMul && op->group == 0 && uses_[op] == 1 &&
+              op->shape() == n->shape() && op->shape().rank() == 2) {
+            joined = newGroup(n->shape());
+            groups_[joined].hasHead = true;
+            add(op, joined);
+            break;
+          }
+      if (!joined)
+        joined = newGroup(n->shape());
+      add(n, joined);
+    } else if ((n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax) &&
+               canJoin(n, n->operand(0)->group, n->operand(0)) &&
+               !groups_[n->operand(0)->group].hasHead) {
+      joined = n->operand(0)->group;
+      add(n, joined);
+      groups_[joined].closed = true;
+    }
+  }
+
+  /// Whether `n` may join group `gid` through its operand `via` (a member).
+  bool canJoin(const Node *n, int gid, const Node *via) {
+    if (gid == 0)
+      return false;
+    const GroupState &gs = groups_[gid];
+    if (gs.closed || !(via->shape() == gs.shape) || via->kind == OpKind::MatMul)
+      return false;
+    if (isFusibleElementwise(n->kind) && !(n->shape() == gs.shape))
+      return false;
+    for (const Node *op : n->operands)
+      if (op->group == gid ? !(op->shape() == gs.shape) : dependsOnGroup(op, gid))
+        return false; // reaches the group from outside: the group would be a cycle
+    return true;
+  }
+
+  /// Whether `n` (outside group `gid`) depends on a member of `gid`, where a
+  /// node in a group depends on whatever any member of its group reads.
+  bool dependsOnGroup(const Node *n, int gid) {
+    std::set<const Node *> seen;
+    std::set<int> groupsSeen;
+    std::vector<const Node *> work{n};
+    while (!work.empty()) {
+      const Node *x = work.back();
+      work.pop_back();
+      if (!seen.insert(x).second)
+        continue;
+      if (x->group == gid)
+        return true;
+      if (x->group && groupsSeen.insert(x->group).second)
+        for (const Node *m : groups_[x->group].members)
+          work.push_back(m);
+      for (const Node *op : x->operands)
+        work.push_back(op);
+    }
+    return false;
+  }
+
+  int newGroup(const Shape &s) {
+    int id = (int)groups_.size() + 1;
+    groups_[id].shape = s;
+    return id;
+  }
+
+  void add(Node *n, int gid) {
+    n->group = gid;
+    ++groups_[gid].size;
+    groups_[gid].members.push_back(n);
+  }
+
+  Graph &g_;
+  std::unordered_map<const Node *, int> uses_;
+  std::map<int, GroupState> groups_;
+};
+
+} // namespace
+
+void fuse(std::unique_ptr<Graph> &g, PassContext &ctx) {
+  int64_t before = 0;
+  for (auto &up : g->nodes())
+    before += hasKernel(up->kind);
+  Fuser f(*g);
+  f.formGroups();
+  int groups = f.renumber();
+  f.makeGroupsContiguous();
+  int64_t after = 0, fused = 0, epilogues = 0, reductions = 0;
+  for (auto &up : g->nodes()) {
+    const Node *n = up.get();
+    fused += n->group != 0;
+    after += hasKernel(n->kind) && n->group == 0;
+    epilogues += n->group && n->kind == OpKind::MatMul;
+    reductions += n->group && (n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax);
+  }
+  after += groups;
+  ctx.stats.add("fuse", "kernels before fusion", before);
+  ctx.stats.add("fuse", "kernels after fusion", after);
+  ctx.stats.add("fuse", "fusion groups formed", groups);
+  ctx.stats.add("fuse", "ops fused into groups", fused);
+  ctx.stats.add("fuse", "matmul epilogues fused", epilogues);
+  ctx.stats.add("fuse", "reductions fused with their producers", reductions);
+}
 
 } // namespace nnc::ir::passes

@@ -1,0 +1,42 @@
+// Fusion groups: runs of consecutive nodes with the same Node::group that
+// codegen emits as one kernel (one loop nest). A group is
+//   [matmul head]  elementwise ops...  [reduction tail]
+// where every elementwise op has the group's loop shape, reads group members
+// only at its own index (same shape, no broadcasting), and reads anything
+// else (with broadcasting) from memory. The optional head is a matmul of the
+// loop shape [M,N] whose rows the elementwise ops consume as they finish
+// (an epilogue); the optional tail is a reduce_sum/reduce_max of a member,
+// accumulated in the same loop (not both head and tail). Members read by
+// nodes outside the group stay in memory; the others live in registers.
+// Formed by ir/passes/fuse.cpp, checked by the verifier, lowered by
+// codegen/lower_fusion_group.cpp.
+#pragma once
+#include "ir/graph.h"
+
+#include <string>
+#include <vector>
+
+namespace nnc::ir {
+
+/// Ops that may be a group's elementwise member (broadcast is an identity
+/// whose operand is read with broadcasting).
+bool isFusibleElementwise(OpKind k);
+
+struct FusionGroup {
+  int id = 0;
+  Node *head = nullptr;           // matmul, or null
+  std::vector<Node *> elementwise; // in graph order, at least one
+  Node *reduction = nullptr;      // reduce_sum / reduce_max, or null
+  Shape loopShape;                // the elementwise members' shape
+
+  /// All members in graph order.
+  std::vector<Node *> members() const;
+  bool contains(const Node *n) const;
+};
+
+/// The groups of `g` in graph order, or "" / an error in `error` when a group
+/// breaks the rules above (then the result is empty).
+std::vector<FusionGroup> collectFusionGroups(const Graph &g, std::string &error,
+                                             const Node **culprit = nullptr);
+
+} // namespace nnc::ir
