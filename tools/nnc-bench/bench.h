@@ -1,0 +1,61 @@
+// nnc-bench: times what nnc generates. A model file is compiled the way
+// `nnc --train` compiles it (front end -> training graph -> LLVM -> ORC JIT)
+// and its training step and inference kernel run on synthetic batches of the
+// right shapes; --gemm times the kernel of a single matmul graph.
+#pragma once
+#include "timing.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nnc::bench {
+
+struct Options {
+  std::string modelPath;
+  std::vector<int64_t> gemm;    // --gemm M,K,N
+  int64_t batch = 0;            // 0 = the model's batch_size
+  int repeats = 5;
+  int threads = 1;              // recorded; nnc runs single-threaded today
+  double minTime = 0.3;         // seconds per timed run
+  int64_t steps = 0;            // > 0: iterations per timed run (no calibration)
+  int optLevel = 3;
+  uint64_t seed = 1;            // synthetic data and parameters
+  bool json = false;
+  bool compileOnly = false;
+  bool noInfer = false;
+  bool serve = false;           // timed runs on request, see main.cpp
+};
+
+/// A compiled workload: how to run it, how many iterations a timed run has,
+/// and its floating-point work per iteration.
+struct Workload {
+  std::string name; // "train", "infer", "gemm"
+  Body run;
+  int64_t steps = 0;
+  double flop = 0;    // per iteration, as reported (GFLOP/s = flop / time)
+  double samples = 0; // rows per iteration (batch), 0 for a GEMM
+};
+
+/// Everything a benchmark knows after compiling: report fields and the
+/// workloads to time. Owns the JIT, kernels and buffers the workloads use.
+struct Bench {
+  nlohmann::ordered_json report;
+  std::vector<Workload> workloads;
+  std::function<void(nlohmann::ordered_json &)> finish; // last fields, after timing
+  std::vector<std::shared_ptr<void>> keepAlive;
+};
+
+/// Compiles `opts.modelPath`; fills report["compile_ms"], the model's shapes
+/// and FLOP counts, and the "train" (and unless --no-infer "infer") workloads.
+/// Throws std::runtime_error with a printable message on errors.
+std::unique_ptr<Bench> compileModel(const Options &opts);
+/// Builds and compiles the matmul graph of opts.gemm; one "gemm" workload.
+std::unique_ptr<Bench> compileGemm(const Options &opts);
+
+} // namespace nnc::bench

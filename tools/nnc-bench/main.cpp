@@ -1,0 +1,234 @@
+// nnc-bench: how fast is what nnc generates?
+//
+//   nnc-bench model.nn [--batch N] [--repeats N] [--threads N] [--json]
+//   nnc-bench --gemm M,K,N [--repeats N] [--json]
+//
+// A model is compiled like `nnc --train` compiles its training step (front
+// end, training graph, lowering, O3, ORC JIT; each phase timed), then the
+// step and the inference kernel run on synthetic batches: warm-up, a
+// calibrated number of iterations per timed run (about --min-time seconds),
+// --repeats timed runs, median. --gemm times one matmul kernel.
+//
+// --serve is for bench/run_bench.py, which interleaves nnc with its peers:
+// after compiling, warming up and calibrating it prints the report as one
+// JSON line, then answers each stdin line "NAME [STEPS]" (NAME = train,
+// infer or gemm) with one timed run as a JSON line
+// {"name": NAME, "steps": n, "sec": seconds per iteration}; "quit" or end of
+// input ends it (after a last JSON line with the final report fields).
+#include "bench.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <sstream>
+
+using namespace nnc::bench;
+
+namespace {
+
+Options parseOptions(int argc, char **argv) {
+  Options o;
+  CLI::App app{"nnc-bench: times nnc's compile, training step, inference and GEMM kernels"};
+  app.add_option("model", o.modelPath, "model file (.nn)");
+  std::string gemm;
+  app.add_option("--gemm", gemm, "time one matmul [M,K] @ [K,N] instead of a model: M,K,N");
+  app.add_option("--batch", o.batch, "batch size (default: the model's batch_size)");
+  app.add_option("--repeats", o.repeats, "timed runs; the median is reported (default 5)");
+  app.add_option("--threads", o.threads,
+                 "threads (recorded; nnc's kernels are single-threaded today)");
+  app.add_option("--min-time", o.minTime, "seconds per timed run (default 0.3)");
+  app.add_option("--steps", o.steps, "iterations per timed run (default: calibrated)");
+  app.add_option("--seed", o.seed, "seed of the synthetic data (default 1)");
+  app.add_option("-O", o.optLevel, "LLVM optimization level 0..3 (default 3)");
+  app.add_flag("--json", o.json, "print one JSON object instead of text");
+  app.add_flag("--compile-only", o.compileOnly, "only compile the training step and report");
+  app.add_flag("--no-infer", o.noInfer, "do not compile or time the inference kernel");
+  app.add_flag("--serve", o.serve, "timed runs on request (for bench/run_bench.py)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::ParseError &e) {
+    std::fprintf(stderr, "nnc-bench: error: %s\n", e.what());
+    std::exit(1);
+  }
+  auto usage = [](const std::string &msg) {
+    std::fprintf(stderr, "nnc-bench: error: %s\n", msg.c_str());
+    std::exit(1);
+  };
+  if (!gemm.empty()) {
+    std::stringstream ss(gemm);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      try {
+        size_t used = 0;
+        o.gemm.push_back(std::stoll(part, &used));
+        if (used != part.size())
+          throw std::invalid_argument(part);
+      } catch (const std::exception &) {
+        usage("--gemm takes M,K,N (three positive integers), got '" + gemm + "'");
+      }
+    }
+    if (o.gemm.size() != 3 || o.gemm[0] < 1 || o.gemm[1] < 1 || o.gemm[2] < 1)
+      usage("--gemm takes M,K,N (three positive integers), got '" + gemm + "'");
+  }
+  if (o.gemm.empty() == o.modelPath.empty())
+    usage("give a model file or --gemm M,K,N (one of them)");
+  if (o.repeats < 1)
+    usage(fmt::format("--repeats must be at least 1, got {}", o.repeats));
+  if (o.threads < 1)
+    usage(fmt::format("--threads must be at least 1, got {}", o.threads));
+  if (o.batch < 0 || o.batch > (1 << 24))
+    usage(fmt::format("--batch must be between 1 and {}, got {}", 1 << 24, o.batch));
+  if (!(o.minTime > 0))
+    usage("--min-time must be positive");
+  if (o.steps < 0)
+    usage("--steps must be positive");
+  if (o.optLevel < 0 || o.optLevel > 3)
+    usage(fmt::format("-O must be 0, 1, 2 or 3, got {}", o.optLevel));
+  return o;
+}
+
+nlohmann::ordered_json summary(const Workload &w, const std::vector<double> &runs) {
+  double med = median(runs), best = *std::min_element(runs.begin(), runs.end());
+  nlohmann::ordered_json j;
+  j["steps_per_run"] = w.steps;
+  j["runs_ms"] = nlohmann::ordered_json::array();
+  for (double t : runs)
+    j["runs_ms"].push_back(t * 1e3);
+  j["median_ms"] = med * 1e3;
+  j["min_ms"] = best * 1e3;
+  j["gflops"] = w.flop / med / 1e9;
+  if (w.samples > 0)
+    j["samples_per_s"] = w.samples / med;
+  return j;
+}
+
+void printText(const nlohmann::ordered_json &r) {
+  const auto &c = r["compile_ms"];
+  if (r["mode"] == "gemm") {
+    std::cout << fmt::format("nnc-bench gemm [{},{}] @ [{},{}], threads {} (nnc uses 1)\n",
+                             r["m"].get<int64_t>(), r["k"].get<int64_t>(),
+                             r["k"].get<int64_t>(), r["n"].get<int64_t>(),
+                             r["threads_requested"].get<int>());
+    std::cout << fmt::format("compile: {:.1f} ms\n", c["total"].get<double>());
+  } else {
+    std::cout << fmt::format("nnc-bench {} ({}), batch {}, threads {} (nnc uses 1)\n",
+                             r["model"].get<std::string>(), r["file"].get<std::string>(),
+                             r["batch"].get<int64_t>(), r["threads_requested"].get<int>());
+    std::cout << fmt::format(
+        "compile, source -> JIT'd training step: {:.1f} ms (front end {:.1f}, training graph "
+        "{:.1f}, lowering {:.1f}, optimize + JIT setup {:.1f}, machine code {:.1f})\n",
+        c["total"].get<double>(), c["front_end"].get<double>(),
+        c["training_graph"].get<double>(), c["lowering"].get<double>(),
+        c["optimize_and_jit_setup"].get<double>(), c["machine_code"].get<double>());
+    std::cout << fmt::format("params {}, FLOP per train step {:.4g} (6 x batch x weights), "
+                             "step GEMMs {}\n",
+                             r["params"].get<int64_t>(), r["flop_train_step"].get<double>(),
+                             r["gemms"].size());
+  }
+  for (const char *name : {"train", "infer", "gemm"}) {
+    if (!r.contains(name))
+      continue;
+    const auto &w = r[name];
+    std::string what = std::string(name) == "train"   ? "train step"
+                       : std::string(name) == "infer" ? "inference"
+                                                      : "gemm";
+    std::string rate = w.contains("samples_per_s")
+                           ? fmt::format(", {:.0f} samples/s", w["samples_per_s"].get<double>())
+                           : "";
+    std::cout << fmt::format("{}: {:.4f} ms (median of {} runs x {}; min {:.4f}), {:.2f} "
+                             "GFLOP/s{}\n",
+                             what, w["median_ms"].get<double>(), w["runs_ms"].size(),
+                             w["steps_per_run"].get<int64_t>(), w["min_ms"].get<double>(),
+                             w["gflops"].get<double>(), rate);
+  }
+  if (r.contains("loss_last_step"))
+    std::cout << fmt::format("loss after the last step: {:.6g}\n",
+                             r["loss_last_step"].get<double>());
+  if (r.contains("max_rel_error"))
+    std::cout << fmt::format("max relative error (256 sampled entries): {:.2e}, {} the float32 "
+                             "bound {:.2e}\n",
+                             r["max_rel_error"].get<double>(),
+                             r["result_ok"].get<bool>() ? "within" : "ABOVE",
+                             r["error_bound"].get<double>());
+}
+
+int serve(Bench &b) {
+  std::cout << b.report.dump() << std::endl;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    std::istringstream is(line);
+    std::string name;
+    int64_t steps = 0;
+    is >> name >> steps;
+    if (name.empty())
+      continue;
+    if (name == "quit")
+      break;
+    Workload *w = nullptr;
+    for (Workload &x : b.workloads)
+      if (x.name == name)
+        w = &x;
+    if (!w) {
+      std::cout << nlohmann::ordered_json{{"error", "unknown workload " + name}}.dump()
+                << std::endl;
+      continue;
+    }
+    int64_t n = steps > 0 ? steps : w->steps;
+    double sec = timeRun(w->run, n);
+    std::cout << nlohmann::ordered_json{{"name", name}, {"steps", n}, {"sec", sec}}.dump()
+              << std::endl;
+  }
+  nlohmann::ordered_json last = nlohmann::ordered_json::object();
+  if (b.finish)
+    b.finish(last);
+  std::cout << last.dump() << std::endl;
+  return 0;
+}
+
+int run(const Options &o) {
+  if (o.threads > 1 && !o.json && !o.serve)
+    std::cerr << "nnc-bench: note: nnc's kernels run on one thread; --threads is recorded only\n";
+  std::unique_ptr<Bench> b = o.gemm.empty() ? compileModel(o) : compileGemm(o);
+  nlohmann::ordered_json &r = b->report;
+  if (o.compileOnly) {
+    b->workloads.clear();
+  }
+  for (Workload &w : b->workloads)
+    w.steps = o.steps > 0 ? o.steps : calibrate(w.run, o.minTime);
+  if (o.serve)
+    return serve(*b);
+  for (Workload &w : b->workloads) {
+    if (o.steps > 0)
+      w.run(std::max<int64_t>(1, o.steps / 5)); // warm-up (calibrate() warms up otherwise)
+    r[w.name] = summary(w, timeRuns(w.run, w.steps, o.repeats));
+  }
+  if (b->finish && !o.compileOnly)
+    b->finish(r);
+  if (o.json)
+    std::cout << r.dump(2) << "\n";
+  else
+    printText(r);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o = parseOptions(argc, argv);
+  try {
+    return run(o);
+  } catch (const std::logic_error &e) {
+    std::cerr << "nnc-bench: internal error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception &e) {
+    std::string msg = e.what();
+    if (!msg.empty() && msg.back() == '\n')
+      std::cerr << msg; // front-end diagnostics, already formatted
+    else
+      std::cerr << "nnc-bench: error: " << msg << "\n";
+  }
+  return 1;
+}
