@@ -98,6 +98,10 @@ bool readInput(const std::string &path, std::string &text) {
 }
 
 int run(const Options &o) {
+  std::set<std::string> named(o.printBefore.begin(), o.printBefore.end());
+  named.insert(o.printAfter.begin(), o.printAfter.end());
+  if (std::string bad = ir::checkPassNames(named); !bad.empty())
+    return fail(bad);
   std::string text;
   if (!readInput(o.input, text))
     return fail(fmt::format("cannot read '{}'", o.input));
@@ -112,10 +116,6 @@ int run(const Options &o) {
   inst.printAfter = {o.printAfter.begin(), o.printAfter.end()};
   inst.printAfterAll = o.printAfterAll;
   inst.timePasses = o.timePasses;
-  std::set<std::string> named = inst.printBefore;
-  named.insert(inst.printAfter.begin(), inst.printAfter.end());
-  if (std::string bad = ir::checkPassNames(named); !bad.empty())
-    return fail(bad);
   ir::PassManager pm(inst);
   pm.context().allowReassociation = o.allowReassociation;
   pm.context().paramsAreConstant = o.paramsAreConstant;

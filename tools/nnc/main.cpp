@@ -124,6 +124,8 @@ int run(const cli::Options &opts) {
   if (opts.emit == "ir-train") {
     if (opts.stats)
       std::cerr << pm.context().stats.str();
+    timer.lap("graph passes");
+    timer.print(pm);
     std::cout << ir::printGraph(*trainGraph);
     return 0;
   }
