@@ -24,7 +24,7 @@ struct Options {
   int threads = 1;              // recorded; nnc runs single-threaded today
   double minTime = 0.3;         // seconds per timed run
   int64_t steps = 0;            // > 0: iterations per timed run (no calibration)
-  int optLevel = 3;
+  int optLevel = 2;             // nnc's default -O (tools/nnc/options.h)
   uint64_t seed = 1;            // synthetic data and parameters
   bool json = false;
   bool compileOnly = false;

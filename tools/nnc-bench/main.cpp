@@ -4,7 +4,8 @@
 //   nnc-bench --gemm M,K,N [--repeats N] [--json]
 //
 // A model is compiled like `nnc --train` compiles its training step (front
-// end, training graph, lowering, O3, ORC JIT; each phase timed), then the
+// end, training graph, graph passes, lowering, LLVM -O<n>, ORC JIT; each
+// phase timed), then the
 // step and the inference kernel run on synthetic batches: warm-up, a
 // calibrated number of iterations per timed run (about --min-time seconds),
 // --repeats timed runs, median. --gemm times one matmul kernel.
@@ -40,7 +41,8 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--min-time", o.minTime, "seconds per timed run (default 0.3)");
   app.add_option("--steps", o.steps, "iterations per timed run (default: calibrated)");
   app.add_option("--seed", o.seed, "seed of the synthetic data (default 1)");
-  app.add_option("-O", o.optLevel, "LLVM optimization level 0..3 (default 3)");
+  app.add_option("-O", o.optLevel, "optimization level 0..3 as nnc's -O: the graph pipeline "
+                                   "and LLVM's level (default 2, nnc's default)");
   app.add_flag("--json", o.json, "print one JSON object instead of text");
   app.add_flag("--compile-only", o.compileOnly, "only compile the training step and report");
   app.add_flag("--no-infer", o.noInfer, "do not compile or time the inference kernel");
@@ -119,9 +121,11 @@ void printText(const nlohmann::ordered_json &r) {
                              r["batch"].get<int64_t>(), r["threads_requested"].get<int>());
     std::cout << fmt::format(
         "compile, source -> JIT'd training step: {:.1f} ms (front end {:.1f}, training graph "
-        "{:.1f}, lowering {:.1f}, optimize + JIT setup {:.1f}, machine code {:.1f})\n",
+        "{:.1f}, graph passes {:.1f}, lowering {:.1f}, LLVM optimize + JIT setup {:.1f}, "
+        "machine code {:.1f})\n",
         c["total"].get<double>(), c["front_end"].get<double>(),
-        c["training_graph"].get<double>(), c["lowering"].get<double>(),
+        c["training_graph"].get<double>(), c["graph_passes"].get<double>(),
+        c["lowering"].get<double>(),
         c["optimize_and_jit_setup"].get<double>(), c["machine_code"].get<double>());
     std::cout << fmt::format("params {}, FLOP per train step {:.4g} (6 x batch x weights), "
                              "step GEMMs {}\n",
