@@ -3,20 +3,22 @@
 #include "codegen/host_target.h"
 #include "codegen/lower_graph.h"
 
+#include <algorithm>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/raw_ostream.h>
 #include <stdexcept>
+#include <thread>
 
 namespace nnc::codegen {
 
 using namespace llvm;
 
 struct JitCompiler::Impl {
-  std::unique_ptr<LLVMContext> ctx = std::make_unique<LLVMContext>();
-  std::unique_ptr<Module> module = std::make_unique<Module>("nnc", *ctx);
+  // One context per module: modules compile concurrently.
+  std::vector<orc::ThreadSafeModule> modules;
   std::string text;
   std::unique_ptr<orc::LLJIT> jit;
 };
@@ -31,21 +33,34 @@ JitCompiler::JitCompiler() : impl_(std::make_unique<Impl>()) {}
 JitCompiler::~JitCompiler() = default;
 
 KernelSignature JitCompiler::add(const ir::Graph &g, const std::string &symbol, int64_t maxBatch) {
-  return lowerGraph(g, symbol, maxBatch, *impl_->module);
+  auto ctx = std::make_unique<LLVMContext>();
+  auto module = std::make_unique<Module>(symbol, *ctx);
+  KernelSignature sig = lowerGraph(g, symbol, maxBatch, *module);
+  impl_->modules.emplace_back(std::move(module), std::move(ctx));
+  return sig;
 }
 
-void JitCompiler::compile(int optLevel) {
+void JitCompiler::compile(int optLevel, bool keepLlvmText) {
   auto tm = createHostTargetMachine();
-  optimizeModule(*impl_->module, *tm, optLevel);
-  raw_string_ostream os(impl_->text);
-  impl_->module->print(os, nullptr);
+  if (keepLlvmText) {
+    raw_string_ostream os(impl_->text);
+    for (orc::ThreadSafeModule &tsm : impl_->modules)
+      tsm.withModuleDo([&](Module &m) {
+        optimizeModule(m, *tm, optLevel);
+        m.print(os, nullptr);
+      });
+  }
 
   auto jtmb = orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb)
     fail("cannot describe the host for the JIT", jtmb.takeError());
   jtmb->setCPU(tm->getTargetCPU().str());
   jtmb->addFeatures({tm->getTargetFeatureString().str()});
-  auto jit = orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
+  unsigned threads = std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
+  auto jit = orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(std::move(*jtmb))
+                 .setNumCompileThreads(impl_->modules.size() > 1 ? threads : 0)
+                 .create();
   if (!jit)
     fail("cannot create the JIT", jit.takeError());
   impl_->jit = std::move(*jit);
@@ -54,28 +69,40 @@ void JitCompiler::compile(int optLevel) {
   if (!gen)
     fail("cannot expose libm to the JIT", gen.takeError());
   impl_->jit->getMainJITDylib().addGenerator(std::move(*gen));
-  if (Error e = impl_->jit->addIRModule(
-          orc::ThreadSafeModule(std::move(impl_->module), std::move(impl_->ctx))))
-    fail("cannot add the module to the JIT", std::move(e));
+  if (!keepLlvmText) // optimize each module when it is first needed, on a compile thread
+    impl_->jit->getIRTransformLayer().setTransform(
+        [optLevel](orc::ThreadSafeModule tsm,
+                   orc::MaterializationResponsibility &) -> Expected<orc::ThreadSafeModule> {
+          tsm.withModuleDo([&](Module &m) {
+            auto moduleTm = createHostTargetMachine();
+            optimizeModule(m, *moduleTm, optLevel);
+          });
+          return tsm;
+        });
+  for (orc::ThreadSafeModule &tsm : impl_->modules)
+    if (Error e = impl_->jit->addIRModule(std::move(tsm)))
+      fail("cannot add a module to the JIT", std::move(e));
+  impl_->modules.clear();
 }
 
-std::string JitCompiler::llvmText() const {
-  if (impl_->module) {
-    std::string s;
-    raw_string_ostream os(s);
-    impl_->module->print(os, nullptr);
-    return s;
-  }
-  return impl_->text;
-}
+std::string JitCompiler::llvmText() const { return impl_->text; }
 
-KernelFn JitCompiler::lookup(const std::string &symbol) {
+KernelFn JitCompiler::lookup(const std::string &symbol) { return lookupAll({symbol})[0]; }
+
+std::vector<KernelFn> JitCompiler::lookupAll(const std::vector<std::string> &symbols) {
   if (!impl_->jit)
     throw std::logic_error("JitCompiler::lookup before compile()");
-  auto addr = impl_->jit->lookup(symbol);
-  if (!addr)
-    fail("cannot find kernel " + symbol, addr.takeError());
-  return addr->toPtr<KernelFn>();
+  orc::ExecutionSession &es = impl_->jit->getExecutionSession();
+  orc::SymbolLookupSet set;
+  for (const std::string &s : symbols)
+    set.add(impl_->jit->mangleAndIntern(s));
+  auto found = es.lookup(orc::makeJITDylibSearchOrder(&impl_->jit->getMainJITDylib()), set);
+  if (!found)
+    fail("cannot compile or find the kernels", found.takeError());
+  std::vector<KernelFn> fns;
+  for (const std::string &s : symbols)
+    fns.push_back(found->at(impl_->jit->mangleAndIntern(s)).getAddress().toPtr<KernelFn>());
+  return fns;
 }
 
 } // namespace nnc::codegen

@@ -1,11 +1,15 @@
-// In-process compilation: graphs are lowered into one LLVM module, optimized
-// for the host CPU and JIT-compiled with ORC LLJIT. No LLVM types leak out.
+// In-process compilation: each graph is lowered into its own LLVM module,
+// optimized for the host CPU and JIT-compiled with ORC LLJIT. Modules are
+// optimized and compiled when first looked up, on up to two compile threads,
+// so kernels looked up together (lookupAll) compile in parallel. No LLVM
+// types leak out.
 #pragma once
 #include "codegen/kernel_abi.h"
 #include "ir/graph.h"
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace nnc::codegen {
 
@@ -16,12 +20,16 @@ public:
 
   /// Lowers `g` to a kernel named `symbol` for batches of at most maxBatch.
   KernelSignature add(const ir::Graph &g, const std::string &symbol, int64_t maxBatch);
-  /// Optimizes at `optLevel` (0..3) and JIT-compiles everything added.
-  void compile(int optLevel = 3);
-  /// The module's LLVM IR (optimized once compile() ran).
+  /// Makes every added kernel available at optimization level `optLevel`
+  /// (0..3). With `keepLlvmText`, modules are optimized now and llvmText()
+  /// returns them; otherwise optimization happens on lookup.
+  void compile(int optLevel = 3, bool keepLlvmText = false);
+  /// The optimized LLVM IR of every module (compile(..., true) only).
   std::string llvmText() const;
   /// The compiled kernel; throws std::runtime_error if unknown.
   KernelFn lookup(const std::string &symbol);
+  /// Several kernels at once, compiled concurrently; in `symbols` order.
+  std::vector<KernelFn> lookupAll(const std::vector<std::string> &symbols);
 
 private:
   struct Impl;

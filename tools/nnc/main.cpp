@@ -20,6 +20,7 @@
 #include "session.h"
 #include "train_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 #include <iostream>
@@ -167,26 +168,34 @@ int run(const cli::Options &opts) {
   if (predicting || opts.emit == "llvm")
     predictSig = jit.add(*prediction, model->name + "_predict", chunk);
   timer.lap("lowering to LLVM IR");
-  jit.compile(opts.optLevel);
-  timer.lap("LLVM optimization");
+  jit.compile(opts.optLevel, opts.emit == "llvm");
   if (opts.stats)
     std::cerr << pm.context().stats.str();
   if (opts.emit == "llvm") {
+    timer.lap("LLVM optimization");
     timer.print(pm);
     std::cout << jit.llvmText();
     return 0;
   }
 
-  // 4. Run: train, evaluate, predict.
+  // 4. Run: train, evaluate, predict. The kernels compile in parallel.
+  std::vector<std::string> symbols;
+  for (auto *sig : {&stepSig, &evalSig, &predictSig})
+    if (*sig)
+      symbols.push_back((*sig)->symbol);
+  std::vector<codegen::KernelFn> fns = jit.lookupAll(symbols);
+  auto fnOf = [&](const std::string &symbol) {
+    return fns[std::find(symbols.begin(), symbols.end(), symbol) - symbols.begin()];
+  };
   cli::Session session(*model, {builtTrainGraph.get()}, opts);
   std::optional<runtime::KernelRunner> step, eval, predict;
   if (stepSig)
-    step.emplace(*stepSig, jit.lookup(stepSig->symbol), session.store);
+    step.emplace(*stepSig, fnOf(stepSig->symbol), session.store);
   if (evalSig)
-    eval.emplace(*evalSig, jit.lookup(evalSig->symbol), session.store);
+    eval.emplace(*evalSig, fnOf(evalSig->symbol), session.store);
   if (predictSig)
-    predict.emplace(*predictSig, jit.lookup(predictSig->symbol), session.store);
-  timer.lap("JIT (machine code)");
+    predict.emplace(*predictSig, fnOf(predictSig->symbol), session.store);
+  timer.lap("LLVM optimization and machine code (JIT, parallel)");
   timer.print(pm);
   cli::Kernels kernels{step ? &*step : nullptr, eval ? &*eval : nullptr,
                        predict ? &*predict : nullptr};
