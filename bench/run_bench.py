@@ -194,6 +194,7 @@ def bench_net(a, net, threads, tools, logdir):
             "median_sec": {f"{k[0]}/{k[1]}": v for k, v in med.items()}, "runs_sec": runs,
             "bg_load": max(loads), "waited_s": waited, "quiet": quiet,
             "nnc_compile_ms": info["nnc"]["compile_ms"]["total"], "nnc_loss": last.get("loss_last_step"),
+            "nnc_opt_level": info["nnc"].get("opt_level"),
             "peer_info": {k: info[k] for k in ("torch", "numpy")}, "onednn": info["onednn"]}
 
 
@@ -372,8 +373,10 @@ def render(a, meta, results, gemm_rows, comp):
     add("")
     add(f"- date: {meta['date']}")
     add(f"- commit: `{meta['commit']}`" + (f" plus uncommitted changes in {meta['dirty']} "
-                                           "(other sessions' work in progress; nnc-bench was built "
-                                           "from this tree)" if meta["dirty"] else ""))
+                                           "(work in progress in this tree; nnc-bench was built "
+                                           "from it)" if meta["dirty"] else ""))
+    if meta.get("note"):
+        add(f"- note: {meta['note']}")
     add(f"- command: `{meta['command']}`")
     add(f"- rounds: {a.repeats} interleaved rounds per row (median), timed runs of ~{a.min_time} s "
         f"(oneDNN: ~{a.gemm_min_time} s per shape of a step), after warm-up; a round during which "
@@ -381,7 +384,8 @@ def render(a, meta, results, gemm_rows, comp):
         "the quietest kept); column *others* is the highest such share among a row's kept rounds")
     add(f"- quiet-wait: {'up to ' + str(a.max_wait) + ' s per row for < 15 % CPU use' if a.max_wait > 0 else 'off'}"
         f"; machine load when the run began: {meta['busy_at_start']:.0%} of the CPUs busy")
-    add(f"- software: nnc-bench (LLVM 19 ORC JIT, -O3, host CPU); PyTorch {meta.get('torch', '?')}, "
+    add(f"- software: nnc-bench (nnc's -O{meta.get('opt_level', '?')}: graph passes, LLVM 19, ORC JIT "
+        f"for the host CPU); PyTorch {meta.get('torch', '?')}, "
         f"NumPy {meta.get('numpy', '?')}, BLAS {meta.get('blas', '?')}; oneDNN "
         f"{meta.get('onednn', '?')} (`dnnl_sgemm`, OpenMP); Linux {platform.release()}")
     add("- peers ran as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=T ...` "
@@ -485,9 +489,11 @@ def render(a, meta, results, gemm_rows, comp):
         add(f"`examples/iris.nn` from reading the source to a JIT-compiled training step, "
             f"`nnc-bench --compile-only`, each run a fresh process (LLVM's one-time setup "
             f"included), median of {len(comp['runs_ms'])}: **{p['total']:.0f} ms** (target "
-            f"{COMPILE_TARGET_MS:.0f} ms). Phases: front end {p['front_end']:.1f} ms, training "
-            f"graph {p['training_graph']:.1f}, lowering to LLVM IR {p['lowering']:.1f}, O3 + JIT "
-            f"setup {p['optimize_and_jit_setup']:.1f}, machine code {p['machine_code']:.1f}. "
+            f"{COMPILE_TARGET_MS:.0f} ms). Phases (medians): front end {p['front_end']:.1f} ms, "
+            f"training graph {p['training_graph']:.1f}, graph passes {p.get('graph_passes', 0):.1f}, "
+            f"lowering to LLVM IR {p['lowering']:.1f}, `JitCompiler::compile` "
+            f"{p['jit_compile']:.1f}, `lookup` {p['jit_lookup']:.1f} (LLVM's optimization and "
+            f"machine code happen in these two, split as the JIT defers them). "
             f"Runs: {', '.join(f'{x:.0f}' for x in comp['runs_ms'])} ms. The whole "
             f"`nnc examples/iris.nn --train examples/data/iris.csv --epochs 1` process (which also "
             f"compiles the evaluation kernel, loads the CSV and trains one epoch) takes "
@@ -538,7 +544,11 @@ def main():
                     "each row (default 120; --quick 0)")
     ap.add_argument("--tries", type=int, default=3, help="attempts per round while others use "
                     "> 10%% of the CPUs (default 3)")
-    ap.add_argument("--nnc-bench", default=os.path.join(REPO, "build", "bin", "nnc-bench"))
+    ap.add_argument("--nnc-bench", default=os.path.join(REPO, "build", "bin", "nnc-bench"),
+                    help="the nnc-bench to measure (its nnc is taken from the same directory)")
+    ap.add_argument("--commit", help="the commit that nnc-bench was built from, for the report "
+                    "(default: this repository's HEAD, plus its uncommitted source changes)")
+    ap.add_argument("--note", help="a line for the report (e.g. how nnc-bench was built)")
     ap.add_argument("--out", help="Markdown report (default docs/performance.md; --quick: none)")
     ap.add_argument("--json", help="also write the raw results here")
     a = ap.parse_args()
@@ -564,10 +574,10 @@ def main():
         tools["dnnl"] = os.path.join(tmp, "dnnl_sgemm")
         subprocess.run(["gcc", "-O2", "-fopenmp", os.path.join(HERE, "dnnl_sgemm.c"), "-ldnnl",
                         "-o", tools["dnnl"]], check=True)
-        commit = git("rev-parse", "--short=12", "HEAD")
-        dirty = sorted({line[3:].split("/")[0] for line in git("status", "--porcelain", "--",
-                        "ir", "codegen", "frontend", "runtime", "tools", "support",
-                        "grammar").splitlines() if line.strip()})
+        commit = a.commit or git("rev-parse", "--short=12", "HEAD")
+        dirty = [] if a.commit else sorted({line[3:].split("/")[0] for line in git(
+            "status", "--porcelain", "--", "ir", "codegen", "frontend", "runtime", "tools",
+            "support", "grammar").splitlines() if line.strip()})
         cmd = "python3 bench/run_bench.py" + ("" if len(sys.argv) == 1 else " " + " ".join(sys.argv[1:]))
         lscpu, flags = lscpu_summary()
         log(f"run_bench: {len(nets)} nets x threads {a.threads}, GEMM sizes {sizes}, "
@@ -594,7 +604,8 @@ def main():
         meta = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
                 "commit": commit, "dirty": ", ".join(f"`{d}/`" for d in dirty), "command": cmd,
                 "lscpu": lscpu, "flags": flags, "busy_at_start": busy_at_start,
-                "elapsed_s": time.time() - t_start}
+                "elapsed_s": time.time() - t_start, "note": a.note,
+                "opt_level": results[0]["nnc_opt_level"] if results else None}
         if results:
             pi = results[0]["peer_info"]["torch"]
             meta["torch"], meta["numpy"] = pi["torch"], pi["numpy"]

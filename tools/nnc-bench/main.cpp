@@ -121,12 +121,11 @@ void printText(const nlohmann::ordered_json &r) {
                              r["batch"].get<int64_t>(), r["threads_requested"].get<int>());
     std::cout << fmt::format(
         "compile, source -> JIT'd training step: {:.1f} ms (front end {:.1f}, training graph "
-        "{:.1f}, graph passes {:.1f}, lowering {:.1f}, LLVM optimize + JIT setup {:.1f}, "
-        "machine code {:.1f})\n",
+        "{:.1f}, graph passes {:.1f}, lowering {:.1f}, JIT compile() {:.1f}, lookup() {:.1f})\n",
         c["total"].get<double>(), c["front_end"].get<double>(),
         c["training_graph"].get<double>(), c["graph_passes"].get<double>(),
         c["lowering"].get<double>(),
-        c["optimize_and_jit_setup"].get<double>(), c["machine_code"].get<double>());
+        c["jit_compile"].get<double>(), c["jit_lookup"].get<double>());
     std::cout << fmt::format("params {}, FLOP per train step {:.4g} (6 x batch x weights), "
                              "step GEMMs {}\n",
                              r["params"].get<int64_t>(), r["flop_train_step"].get<double>(),
