@@ -28,6 +28,8 @@ public:
   /// (seed, k), so different seeds give independent streams.
   void initialize(const ir::Graph &g, uint64_t seed);
   bool contains(const std::string &name) const { return buffers_.count(name) != 0; }
+  /// Adds (or replaces) a buffer, e.g. a value folded at compile time.
+  void add(const std::string &name, TensorBuffer buf) { buffers_[name] = std::move(buf); }
   TensorBuffer &at(const std::string &name) { return buffers_.at(name); }
   const std::map<std::string, TensorBuffer> &buffers() const { return buffers_; }
 

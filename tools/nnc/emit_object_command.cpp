@@ -2,6 +2,7 @@
 
 #include "codegen/c_header.h"
 #include "codegen/object_emitter.h"
+#include "fold_baked_weights.h"
 #include "runtime/data_error.h"
 #include "session.h"
 
@@ -63,11 +64,19 @@ void writeBoth(const std::string &obj, const std::string &objBytes, const std::s
 } // namespace
 
 void runEmitObject(const frontend::Model &m, const std::vector<const ir::Graph *> &graphs,
-                   const ir::Graph &prediction, const Options &opts) {
+                   std::unique_ptr<ir::Graph> prediction, ir::PassManager &pm,
+                   const Options &opts) {
   Session session(m, graphs, opts); // the parameters, classes and statistics of --weights
+  if (opts.optLevel > 0)
+    foldBakedWeights(*prediction, session.store, pm.context().stats);
+  std::string failure = pm.run(ir::optimizationPipeline(opts.optLevel), prediction);
+  if (!failure.empty())
+    throw std::logic_error(failure);
+  if (opts.stats)
+    std::cerr << pm.context().stats.str();
   codegen::AotModel a;
   a.prefix = codegen::cIdentifier(m.name);
-  a.graph = &prediction;
+  a.graph = prediction.get();
   a.input = m.featureInput;
   a.classifier = m.classification || m.predictionIsLogits;
   a.binary = !m.classification && m.predictionIsLogits;

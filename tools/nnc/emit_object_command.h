@@ -4,6 +4,7 @@
 #pragma once
 #include "frontend/model.h"
 #include "ir/graph.h"
+#include "ir/pass_manager.h"
 #include "options.h"
 
 namespace nnc::cli {
@@ -11,8 +12,12 @@ namespace nnc::cli {
 /// Writes opts.output (default <model>.o / <model>.s) and the header next to
 /// it (same path, extension .h), both atomically and only if both succeed.
 /// `graphs` initialize the parameter store as for training (see Session).
-/// Throws runtime::DataError / std::runtime_error for user errors.
+/// `prediction` is the graph as built: with -O1 and up, its param-only parts
+/// are folded with the loaded weights (fold_baked_weights.h), then `pm` runs
+/// the -O pipeline on it. Throws runtime::DataError / std::runtime_error for
+/// user errors.
 void runEmitObject(const frontend::Model &m, const std::vector<const ir::Graph *> &graphs,
-                   const ir::Graph &prediction, const Options &opts);
+                   std::unique_ptr<ir::Graph> prediction, ir::PassManager &pm,
+                   const Options &opts);
 
 } // namespace nnc::cli

@@ -149,12 +149,14 @@ int run(const cli::Options &opts) {
   std::unique_ptr<ir::Graph> prediction = ir::buildPredictionGraph(*model->forward, head);
   verified(*inference);
   verified(*prediction);
-  optimize(pm, opts, inference);
-  optimize(pm, opts, prediction);
-  timer.lap("graph passes");
+  if (opts.emit != "obj" && opts.emit != "asm") {
+    optimize(pm, opts, inference);
+    optimize(pm, opts, prediction);
+    timer.lap("graph passes");
+  }
   if (opts.emit == "obj" || opts.emit == "asm") { // ahead of time, instead of the JIT
-    cli::runEmitObject(*model, {builtTrainGraph.get()}, *prediction, opts);
-    timer.lap("LLVM code generation");
+    cli::runEmitObject(*model, {builtTrainGraph.get()}, std::move(prediction), pm, opts);
+    timer.lap("graph passes and LLVM code generation");
     timer.print(pm);
     return 0;
   }
