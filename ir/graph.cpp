@@ -174,6 +174,11 @@ void Graph::reorder(const std::vector<Node *> &order) {
     nodes_[i] = std::move(owned.at(order[i]));
 }
 
+void Graph::erase(const std::vector<const Node *> &dead) {
+  std::unordered_set<const Node *> gone(dead.begin(), dead.end());
+  std::erase_if(nodes_, [&](const std::unique_ptr<Node> &n) { return gone.count(n.get()) > 0; });
+}
+
 int Graph::useCount(const Node *n) const {
   int uses = 0;
   for (auto &m : nodes_)

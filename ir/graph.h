@@ -92,6 +92,9 @@ public:
   void reorder(const std::vector<Node *> &order);
   /// How many nodes read `n` (operands of other nodes, counted per use).
   int useCount(const Node *n) const;
+  /// Removes the nodes in `dead`, which no remaining node may read; the
+  /// others keep their order and ids.
+  void erase(const std::vector<const Node *> &dead);
 
 private:
   std::string name_;
