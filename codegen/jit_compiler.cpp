@@ -21,6 +21,7 @@ struct JitCompiler::Impl {
   std::vector<orc::ThreadSafeModule> modules;
   std::string text;
   std::unique_ptr<orc::LLJIT> jit;
+  std::unique_ptr<TargetMachine> tm; // the host, created by the first add()
 };
 
 namespace {
@@ -35,7 +36,9 @@ JitCompiler::~JitCompiler() = default;
 KernelSignature JitCompiler::add(const ir::Graph &g, const std::string &symbol, int64_t maxBatch) {
   auto ctx = std::make_unique<LLVMContext>();
   auto module = std::make_unique<Module>(symbol, *ctx);
-  KernelSignature sig = lowerGraph(g, symbol, maxBatch, *module);
+  if (!impl_->tm) // the host: it picks the GEMM's vector width
+    impl_->tm = createHostTargetMachine();
+  KernelSignature sig = lowerGraph(g, symbol, maxBatch, *module, impl_->tm.get());
   impl_->modules.emplace_back(std::move(module), std::move(ctx));
   return sig;
 }

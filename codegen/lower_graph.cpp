@@ -2,6 +2,7 @@
 
 #include "codegen/lowering.h"
 
+#include <algorithm>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 #include <stdexcept>
@@ -64,10 +65,33 @@ Function *kernelFunction(Module &m, const std::string &name, GlobalValue::Linkag
 } // namespace
 
 KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_t maxBatch,
-                           Module &m) {
+                           Module &m, const TargetMachine *target) {
   KernelSignature sig;
   sig.symbol = symbol;
   sig.maxBatch = maxBatch;
+
+  // The GEMM (gemm.h) for the target. A transpose read only by matmuls gets
+  // no buffer and is not computed: they read its operand with swapped
+  // strides. The packing scratch is one area after the slots, sized for the
+  // largest matmul (matmuls run one after another).
+  LoweringOptions options;
+  options.maxBatch = maxBatch;
+  options.gemm = gemmConfigFor(target);
+  int64_t scratch = 0;
+  std::unordered_map<const ir::Node *, int> matmulReads, reads;
+  for (auto &up : g.nodes()) {
+    if (up->kind == OpKind::MatMul)
+      scratch = std::max(scratch, planGemm(*up, maxBatch, options.gemm).scratchBytes);
+    for (const ir::Node *op : up->operands) {
+      ++reads[op];
+      if (up->kind == OpKind::MatMul && readsThroughTranspose(op))
+        ++matmulReads[op];
+    }
+  }
+  std::unordered_set<const ir::Node *> readThrough;
+  for (auto [t, count] : matmulReads)
+    if (count == reads[t] && t->group == 0)
+      readThrough.insert(t);
 
   // Buffers: bindings for the interface, workspace slots for intermediates.
   AddressTable addresses;
@@ -87,12 +111,17 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
       outputs.push_back({&n, n.operand(0)});
       break;
     default:
-      if (hasWorkspaceSlot(n.kind)) {
+      if (hasWorkspaceSlot(n.kind) && !readThrough.count(&n)) {
         int64_t bytes = n.shape().numElements(maxBatch) * ir::dtypeBytes(n.type.dtype);
         addresses[&n] = {BufferAddress::Workspace, sig.workspaceBytes};
         sig.workspaceBytes += (bytes + kAlign - 1) / kAlign * kAlign;
       }
     }
+  }
+
+  if (scratch > 0) {
+    options.gemmScratch = sig.workspaceBytes;
+    sig.workspaceBytes += (scratch + kAlign - 1) / kAlign * kAlign;
   }
 
   // One internal function per kernel (an op, or a fusion group) keeps each
@@ -119,7 +148,8 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   };
   int lastGroup = 0;
   for (auto &up : g.nodes()) {
-    if (!hasWorkspaceSlot(up->kind) || (up->group && up->group == lastGroup))
+    if (!hasWorkspaceSlot(up->kind) || (up->group && up->group == lastGroup) ||
+        readThrough.count(up.get()))
       continue;
     lastGroup = up->group;
     std::string partName = up->group ? symbol + ".fused." + std::to_string(up->group)
@@ -127,7 +157,7 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
                                            std::to_string(up->id);
     Function *part = kernelFunction(m, partName, Function::InternalLinkage);
     part->addFnAttr(Attribute::NoInline);
-    Lowering L(m, part, addresses);
+    Lowering L(m, part, addresses, options);
     if (up->group)
       lowerFusionGroup(L, *groupById.at(up->group), stored);
     else

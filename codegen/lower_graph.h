@@ -7,11 +7,14 @@
 
 namespace llvm {
 class Module;
+class TargetMachine;
 }
 
 namespace nnc::codegen {
 
+/// `target` is the machine the code is for (it picks the GEMM's vector
+/// width); null means portable scalar code.
 KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_t maxBatch,
-                           llvm::Module &m);
+                           llvm::Module &m, const llvm::TargetMachine *target = nullptr);
 
 } // namespace nnc::codegen

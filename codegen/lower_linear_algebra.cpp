@@ -1,35 +1,212 @@
-// matmul and transpose as plain loop nests. The i-k-j order keeps the inner
-// loop unit-stride so LLVM's loop vectorizer can widen it. (Blocked GEMM
-// micro-kernels are a later step.)
+// matmul through the generated GEMM (gemm.h, gemm_kernels.h): the driver
+// loops over blocks and calls the module's packing routines and micro-kernels;
+// transpose as a plain loop nest.
+#include "codegen/gemm_kernels.h"
 #include "codegen/lowering.h"
 
 namespace nnc::codegen {
 
 using namespace llvm;
 
-void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value *row)> &afterRow) {
+namespace {
+
+/// Logical A(i, k) and B(k, j) of a matmul in the buffers that are read.
+struct Operands {
+  Value *M, *K, *N;
+  Value *rsA, *csA; // A(i, k) at a[i * rsA + k * csA]
+  Value *ksB, *jsB; // B(k, j) at b[k * ksB + j * jsB]
+};
+
+Operands operands(Lowering &L, const ir::Node &n, const GemmPlan &p) {
   const ir::Node *a = n.operand(0), *w = n.operand(1);
-  ir::DType t = n.type.dtype;
-  Value *M = a->shape().rank() == 2 ? L.dim(a->shape().dims[0]) : L.i64(1);
-  Value *K = L.dim(w->shape().dims[0]);
-  Value *N = L.dim(w->shape().dims[1]);
+  Operands o;
+  o.M = a->shape().rank() == 2 ? L.dim(a->shape().dims[0]) : L.i64(1);
+  o.K = L.dim(w->shape().dims[0]);
+  o.N = L.dim(w->shape().dims[1]);
+  // Transposed: A is stored as [K,M], B as [N,K].
+  o.rsA = p.transA ? L.i64(1) : o.K;
+  o.csA = p.transA ? o.M : L.i64(1);
+  o.ksB = p.transB ? L.i64(1) : o.N;
+  o.jsB = p.transB ? o.K : L.i64(1);
+  return o;
+}
+
+/// The reference loop nest (f64, splat-constant operands): i-k-j with a
+/// unit-stride inner loop.
+void naive(Lowering &L, const ir::Node &n, const GemmPlan &p, const Operands &o,
+           const std::function<void(Value *row)> &afterRow) {
   auto &b = L.b();
-  Value *zero = L.fconst(t, 0.0);
-  L.loop(b.CreateMul(M, N), [&](Value *i) { L.store(&n, i, zero); });
-  L.loop(M, [&](Value *i) {
-    Value *rowOut = b.CreateMul(i, N);
-    Value *rowA = b.CreateMul(i, K);
-    L.loop(K, [&](Value *k) {
-      Value *aik = L.load(a, b.CreateAdd(rowA, k));
-      Value *rowW = b.CreateMul(k, N);
-      L.loop(N, [&](Value *j) {
-        Value *o = b.CreateAdd(rowOut, j);
-        Value *acc = b.CreateFAdd(L.load(&n, o), b.CreateFMul(aik, L.load(w, b.CreateAdd(rowW, j))));
-        L.store(&n, o, acc);
+  Value *zero = L.fconst(n.type.dtype, 0.0);
+  L.loop(b.CreateMul(o.M, o.N), [&](Value *i) { L.store(&n, i, zero); });
+  L.loop(o.M, [&](Value *i) {
+    Value *rowOut = b.CreateMul(i, o.N);
+    L.loop(o.K, [&](Value *k) {
+      Value *aik = L.load(p.a, b.CreateAdd(b.CreateMul(i, o.rsA), b.CreateMul(k, o.csA)));
+      Value *rowB = b.CreateMul(k, o.ksB);
+      L.loop(o.N, [&](Value *j) {
+        Value *at = b.CreateAdd(rowOut, j);
+        Value *bkj = L.load(p.b, b.CreateAdd(rowB, b.CreateMul(j, o.jsB)));
+        L.store(&n, at, b.CreateFAdd(L.load(&n, at), b.CreateFMul(aik, bkj)));
       });
     });
     if (afterRow)
       afterRow(i);
+  });
+}
+
+Value *ceilDiv(IRBuilder<> &b, Value *x, int64_t d) {
+  return b.CreateSDiv(b.CreateAdd(x, b.getInt64(d - 1)), b.getInt64(d));
+}
+
+Value *smin(IRBuilder<> &b, Value *x, Value *y) {
+  return b.CreateBinaryIntrinsic(Intrinsic::smin, x, y);
+}
+
+/// The micro-kernel for a tile, chosen at run time: edge kernels with fewer
+/// rows (mr = M % mr of the static M) or fewer vectors (for N % nr) when the
+/// tile is small enough for them, else the full kernel (masked).
+class KernelPicker {
+public:
+  /// Edge kernels only where they save more than 2% of the work, and none
+  /// for compact (tiny-shape) kernels: each costs compile time.
+  KernelPicker(GemmKernels &k, const GemmConfig &cfg, APanel a, bool packedB, int mr, int nv,
+               int64_t maxM, int64_t maxN, bool compact)
+      : lanes_(cfg.lanes) {
+    int64_t nr = (int64_t)nv * cfg.lanes;
+    if (!compact) {
+      int rem = (int)(maxM % mr);
+      if (rem && (mr - rem) * 50 > maxM)
+        mrEdge_ = rem;
+      int nvRem = (int)(((maxN % nr) + cfg.lanes - 1) / cfg.lanes);
+      if (nvRem && (nv - nvRem) * cfg.lanes * 50 > maxN)
+        nvEdge_ = nvRem;
+    }
+    auto spec = [&](int m, int v) { // edge kernels run on few tiles: not unrolled
+      int unroll = m == mr && v == nv && !compact ? cfg.kUnroll : 1;
+      return k.microKernel({a, packedB, m, v, mr, nv, compact, unroll});
+    };
+    fn_[0] = spec(mr, nv);
+    fn_[1] = mrEdge_ ? spec(mrEdge_, nv) : nullptr;
+    fn_[2] = nvEdge_ ? spec(mr, nvEdge_) : nullptr;
+    fn_[3] = mrEdge_ && nvEdge_ ? spec(mrEdge_, nvEdge_) : nullptr;
+  }
+
+  void call(IRBuilder<> &b, std::vector<Value *> args, Value *mValid, Value *nValid) {
+    Value *callee = fn_[0];
+    Value *fewRows = mrEdge_ ? b.CreateICmpSLE(mValid, b.getInt64(mrEdge_)) : nullptr;
+    Value *fewCols = nvEdge_ ? b.CreateICmpSLE(nValid, b.getInt64((int64_t)nvEdge_ * lanes_)) : nullptr;
+    if (fewRows && fewCols)
+      callee = b.CreateSelect(fewRows, b.CreateSelect(fewCols, fn_[3], fn_[1]),
+                              b.CreateSelect(fewCols, fn_[2], fn_[0]));
+    else if (fewRows)
+      callee = b.CreateSelect(fewRows, fn_[1], fn_[0]);
+    else if (fewCols)
+      callee = b.CreateSelect(fewCols, fn_[2], fn_[0]);
+    b.CreateCall(fn_[0]->getFunctionType(), callee, args);
+  }
+
+private:
+  int lanes_, mrEdge_ = 0, nvEdge_ = 0;
+  Function *fn_[4];
+};
+
+} // namespace
+
+void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value *row)> &afterRow) {
+  const GemmConfig &cfg = L.options().gemm;
+  GemmPlan p = planGemm(n, L.options().maxBatch, cfg);
+  Operands o = operands(L, n, p);
+  if (p.path == GemmPlan::Naive)
+    return naive(L, n, p, o, afterRow);
+
+  auto &b = L.b();
+  Type *f32 = b.getFloatTy();
+  GemmKernels kernels(L.module(), cfg);
+  const int64_t nr = (int64_t)p.nv * cfg.lanes;
+  Value *A = L.storage(p.a), *B = L.storage(p.b), *C = L.storage(&n);
+  Value *ldA = p.transA ? o.M : o.K; // row stride of A's buffer
+  Value *ldB = p.transB ? o.K : o.N; // row stride of B's buffer
+  Value *Bp = nullptr, *Ap = nullptr;
+  if (p.scratchBytes > 0) {
+    // The scratch area, aligned to 64 bytes (the workspace may be less aligned).
+    Value *base = L.workspace(L.options().gemmScratch);
+    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), b.getInt64(63));
+    Bp = b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
+    Ap = b.CreateInBoundsGEP(b.getInt8Ty(), Bp, b.getInt64(p.bPackedBytes));
+  }
+  Value *Npad = b.CreateMul(ceilDiv(b, o.N, nr), b.getInt64(nr));
+  auto rowsDone = [&](Value *first, Value *end) {
+    if (afterRow)
+      gemmLoop(b, first, end, b.getInt64(1), [&](Value *i) { afterRow(i); });
+  };
+
+  if (p.path == GemmPlan::Direct) {
+    // No packing of A; B in place, or (transposed) packed as one K block.
+    Value *panelStride = b.getInt64(nr), *ldb = o.N;
+    Value *Bsrc = B;
+    if (p.packB) {
+      b.CreateCall(kernels.packB(p.transB, p.nv), {B, ldB, o.K, o.N, Bp});
+      Bsrc = Bp, panelStride = b.CreateMul(o.K, b.getInt64(nr)), ldb = b.getInt64(nr);
+    }
+    KernelPicker ukr(kernels, cfg, APanel::Strided, false, p.mr, p.nv, p.maxM, p.maxN, true);
+    gemmLoop(b, b.getInt64(0), o.M, b.getInt64(p.mr), [&](Value *i0) {
+      Value *a = b.CreateInBoundsGEP(f32, A, b.CreateMul(i0, o.rsA));
+      Value *mValid = b.CreateSub(o.M, i0);
+      gemmLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
+        Value *bp = b.CreateInBoundsGEP(f32, Bsrc, b.CreateMul(b.CreateSDiv(j0, b.getInt64(nr)), panelStride));
+        Value *c = b.CreateInBoundsGEP(f32, C, b.CreateAdd(b.CreateMul(i0, o.N), j0));
+        Value *nValid = b.CreateSub(o.N, j0);
+        ukr.call(b, {a, o.rsA, o.csA, bp, ldb, c, o.N, o.K, mValid, nValid, b.getFalse()}, mValid, nValid);
+      });
+      rowsDone(i0, smin(b, b.CreateAdd(i0, b.getInt64(p.mr)), o.M));
+    });
+    return;
+  }
+
+  // Blocked: all of B packed once (K blocks of kc, panel-major within).
+  Value *KC = b.getInt64(cfg.kc);
+  if (p.packB)
+    gemmLoop(b, b.getInt64(0), o.K, KC, [&](Value *pc) {
+      Value *kc = smin(b, KC, b.CreateSub(o.K, pc));
+      Value *src = b.CreateInBoundsGEP(f32, B, b.CreateMul(pc, o.ksB));
+      b.CreateCall(kernels.packB(p.transB, p.nv),
+                   {src, ldB, kc, o.N, b.CreateInBoundsGEP(f32, Bp, b.CreateMul(pc, Npad))});
+    });
+  APanel layout = !cfg.packA ? APanel::Strided : p.transA ? APanel::KMajor : APanel::RowPanels;
+  Function *packA = cfg.packA ? kernels.packA(p.transA, p.mr) : nullptr;
+  KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false);
+  Value *MC = b.getInt64(std::min<int64_t>(cfg.mc, (p.maxM + p.mr - 1) / p.mr * p.mr));
+  // At least one K block, so that K = 0 (an empty batch) still writes zeros.
+  Value *kBlocks = b.CreateBinaryIntrinsic(Intrinsic::smax, ceilDiv(b, o.K, cfg.kc), b.getInt64(1));
+  gemmLoop(b, b.getInt64(0), o.M, MC, [&](Value *ic) {
+    Value *mc = smin(b, MC, b.CreateSub(o.M, ic));
+    gemmLoop(b, b.getInt64(0), kBlocks, b.getInt64(1), [&](Value *kb) {
+      Value *pc = b.CreateMul(kb, KC);
+      Value *kc = smin(b, KC, b.CreateSub(o.K, pc));
+      Value *a = b.CreateInBoundsGEP(f32, A, b.CreateAdd(b.CreateMul(ic, o.rsA), b.CreateMul(pc, o.csA)));
+      Value *aBlock = a, *aPanel = b.CreateMul(b.getInt64(p.mr), o.rsA); // A panel i0 at aBlock + i0/mr * aPanel
+      if (packA) {
+        b.CreateCall(packA, {a, ldA, mc, kc, Ap});
+        aBlock = Ap;
+        aPanel = p.transA ? b.CreateMul(kc, b.getInt64(p.mr)) : b.getInt64(cfg.kcStride() * p.mr);
+      }
+      // B panel j0: packed at bBlock + j0 * kc (k-rows of nr), else in place.
+      Value *bBlock = p.packB ? b.CreateInBoundsGEP(f32, Bp, b.CreateMul(pc, Npad))
+                              : b.CreateInBoundsGEP(f32, B, b.CreateMul(pc, o.N));
+      Value *ldb = p.packB ? L.i64(nr) : o.N;
+      Value *accumulate = b.CreateICmpSGT(kb, b.getInt64(0));
+      gemmLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
+        Value *bp = b.CreateInBoundsGEP(f32, bBlock, p.packB ? b.CreateMul(j0, kc) : j0);
+        Value *nValid = b.CreateSub(o.N, j0);
+        gemmLoop(b, b.getInt64(0), mc, b.getInt64(p.mr), [&](Value *i0) {
+          Value *ap = b.CreateInBoundsGEP(f32, aBlock, b.CreateMul(b.CreateSDiv(i0, b.getInt64(p.mr)), aPanel));
+          Value *c = b.CreateInBoundsGEP(f32, C, b.CreateAdd(b.CreateMul(b.CreateAdd(ic, i0), o.N), j0));
+          Value *mValid = b.CreateSub(mc, i0);
+          ukr.call(b, {ap, o.rsA, o.csA, bp, ldb, c, o.N, kc, mValid, nValid, accumulate}, mValid, nValid);
+        });
+      });
+    });
+    rowsDone(ic, b.CreateAdd(ic, mc));
   });
 }
 

@@ -7,8 +7,10 @@ namespace nnc::codegen {
 using namespace llvm;
 using ir::OpKind;
 
-Lowering::Lowering(Module &m, Function *fn, const AddressTable &addresses)
-    : m_(m), fn_(fn), b_(m.getContext()), batch_(fn->getArg(1)), addresses_(addresses) {
+Lowering::Lowering(Module &m, Function *fn, const AddressTable &addresses,
+                   const LoweringOptions &options)
+    : m_(m), fn_(fn), b_(m.getContext()), batch_(fn->getArg(1)), addresses_(addresses),
+      options_(options) {
   if (fn->empty())
     BasicBlock::Create(m.getContext(), "entry", fn);
   b_.SetInsertPoint(&fn->getEntryBlock());
@@ -27,6 +29,12 @@ Value *Lowering::storage(const ir::Node *n) {
                  : eb.CreateConstInBoundsGEP1_64(eb.getInt8Ty(), fn_->getArg(2), a.index);
   storage_[n] = p;
   return p;
+}
+
+Value *Lowering::workspace(int64_t byteOffset) {
+  BasicBlock &entry = fn_->getEntryBlock();
+  IRBuilder<> eb(&entry, entry.begin());
+  return eb.CreateConstInBoundsGEP1_64(eb.getInt8Ty(), fn_->getArg(2), byteOffset);
 }
 
 Type *Lowering::elemType(ir::DType t) {

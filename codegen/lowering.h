@@ -3,6 +3,7 @@
 // node's buffer lives and how to load, store and loop. One Lowering emits
 // into one function. Private to codegen/.
 #pragma once
+#include "codegen/gemm.h"
 #include "ir/fusion_group.h"
 #include "ir/graph.h"
 
@@ -22,10 +23,20 @@ struct BufferAddress {
 };
 using AddressTable = std::unordered_map<const ir::Node *, BufferAddress>;
 
+/// What lowerings know beyond buffer addresses: the target's GEMM config and
+/// the workspace's GEMM scratch area (packing buffers, shared by all matmuls).
+struct LoweringOptions {
+  int64_t maxBatch = 1;
+  GemmConfig gemm;           // default: portable scalar code
+  int64_t gemmScratch = -1;  // workspace byte offset of the scratch area
+};
+
 class Lowering {
 public:
   /// `fn` has the kernel signature; buffers are found through `addresses`.
-  Lowering(llvm::Module &m, llvm::Function *fn, const AddressTable &addresses);
+  Lowering(llvm::Module &m, llvm::Function *fn, const AddressTable &addresses,
+           const LoweringOptions &options = {});
+  const LoweringOptions &options() const { return options_; }
 
   llvm::LLVMContext &ctx() { return m_.getContext(); }
   llvm::Module &module() { return m_; }
@@ -41,6 +52,8 @@ public:
   /// Buffer of a node (binding, workspace slot); not for Constant/BatchSize.
   /// The pointer is computed once per function, in its entry block.
   llvm::Value *storage(const ir::Node *n);
+  /// The workspace at a byte offset.
+  llvm::Value *workspace(int64_t byteOffset);
   /// Element `index` of n (scalars: Constant and BatchSize are immediates).
   llvm::Value *load(const ir::Node *n, llvm::Value *index);
   void store(const ir::Node *n, llvm::Value *index, llvm::Value *v);
@@ -72,6 +85,7 @@ private:
   llvm::IRBuilder<> b_;
   llvm::Value *batch_;
   const AddressTable &addresses_;
+  LoweringOptions options_;
   std::unordered_map<const ir::Node *, llvm::Value *> storage_;
 };
 

@@ -283,7 +283,7 @@ AotResult emitAot(const AotModel &model, const AotTarget &target, AotFileKind ki
   api.triple = tm->getTargetTriple().str();
   api.cpu = tm->getTargetCPU().str();
 
-  KernelSignature sig = lowerGraph(*model.graph, model.prefix + ".kernel", model.maxBatch, m);
+  KernelSignature sig = lowerGraph(*model.graph, model.prefix + ".kernel", model.maxBatch, m, tm.get());
   checkInterface(model, sig);
   api.maxBatch = sig.maxBatch;
   api.numFeatures = rowWidth(sig.bindings[sig.find(Binding::Input, model.input)].type);

@@ -1,0 +1,159 @@
+#include "codegen/gemm.h"
+
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Triple.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace nnc::codegen {
+
+using namespace llvm;
+
+namespace {
+
+int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+/// Micro-tile defaults for `lanes`-wide vectors and `regs` vector registers:
+/// mr*nv accumulators, nv loads of B and one broadcast of A must fit.
+void tileFor(GemmConfig &c, int regs) {
+  if (c.lanes >= 16) { // AVX-512: 32 zmm; 24 accumulators, 4 loads of B, a broadcast
+    c.mr = 6, c.nv = 4;
+  } else if (regs >= 32) { // NEON
+    c.mr = 8, c.nv = 3;
+  } else if (c.lanes > 1) { // AVX2, SSE: 16 registers
+    c.mr = 6, c.nv = 2;
+  } else {
+    c.mr = 4, c.nv = 2;
+  }
+  c.kc = 256;
+  c.mc = c.mr * std::max<int64_t>(1, 144 / c.mr);
+  c.directMr = 4;
+}
+
+/// NNC_GEMM="lanes=8,mr=6,..." (developer override of the defaults).
+void applyOverride(GemmConfig &c, int naturalLanes, int regs) {
+  const char *env = std::getenv("NNC_GEMM");
+  if (!env || !*env)
+    return;
+  std::string s = env;
+  GemmConfig o = c;
+  bool tileGiven = false;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t comma = s.find(',', pos);
+    std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? s.size() : comma + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos)
+      throw std::runtime_error("NNC_GEMM: expected key=value, got '" + item + "'");
+    std::string key = item.substr(0, eq);
+    int64_t v = std::stoll(item.substr(eq + 1));
+    if (key == "lanes") {
+      int l = 1;
+      while (l * 2 <= v && l * 2 <= naturalLanes)
+        l *= 2;
+      o.lanes = l;
+    } else if (key == "mr") o.mr = (int)v, tileGiven = true;
+    else if (key == "nv") o.nv = (int)v, tileGiven = true;
+    else if (key == "kc") o.kc = v, tileGiven = true;
+    else if (key == "mc") o.mc = v, tileGiven = true;
+    else if (key == "dmr") o.directMr = (int)v, tileGiven = true;
+    else if (key == "ku") o.kUnroll = (int)v;
+    else if (key == "packa") o.packA = (int)v;
+    else if (key == "on") o.enabled = v != 0;
+    else if (key == "packb") o.packB = (int)v;
+    else if (key == "direct") o.directMaxMacs = v;
+    else
+      throw std::runtime_error("NNC_GEMM: unknown key '" + key + "'");
+  }
+  if (o.lanes != c.lanes && !tileGiven) {
+    GemmConfig t = o;
+    tileFor(t, regs);
+    o.mr = t.mr, o.nv = t.nv, o.kc = t.kc, o.mc = t.mc, o.directMr = t.directMr;
+  }
+  if (o.mr < 1 || o.nv < 1 || o.kc < 1 || o.directMr < 1 || o.kUnroll < 1)
+    throw std::runtime_error("NNC_GEMM: tile sizes must be positive");
+  o.mc = std::max<int64_t>(o.mr, o.mc / o.mr * o.mr);
+  c = o;
+}
+
+} // namespace
+
+GemmConfig gemmConfigFor(const TargetMachine *tm) {
+  GemmConfig c;
+  int regs = 16;
+  if (tm) {
+    const Triple &t = tm->getTargetTriple();
+    const MCSubtargetInfo *sti = tm->getMCSubtargetInfo();
+    if (t.getArch() == Triple::x86_64 || t.getArch() == Triple::x86) {
+      if (sti->checkFeatures("+avx512f"))
+        c.lanes = 16, regs = 32;
+      else if (sti->checkFeatures("+avx"))
+        c.lanes = 8;
+      else if (sti->checkFeatures("+sse2"))
+        c.lanes = 4;
+    } else if (t.getArch() == Triple::aarch64 && sti->checkFeatures("+neon")) {
+      c.lanes = 4, regs = 32;
+    }
+  }
+  tileFor(c, regs);
+  applyOverride(c, c.lanes, regs);
+  return c;
+}
+
+bool readsThroughTranspose(const ir::Node *operand) {
+  if (operand->kind != ir::OpKind::Transpose)
+    return false;
+  const ir::Node *x = operand->operand(0);
+  return x->shape().rank() == 2 && x->kind != ir::OpKind::Constant &&
+         x->kind != ir::OpKind::BatchSize;
+}
+
+GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg) {
+  GemmPlan p;
+  const ir::Node *a = mm.operand(0), *b = mm.operand(1);
+  auto size = [&](int64_t d) { return d == ir::kBatch ? maxBatch : d; };
+  p.maxM = a->shape().rank() == 2 ? size(a->shape().dims[0]) : 1;
+  p.maxK = size(b->shape().dims[0]);
+  p.maxN = size(b->shape().dims[1]);
+  p.a = a, p.b = b;
+  if (readsThroughTranspose(a))
+    p.a = a->operand(0), p.transA = true;
+  if (readsThroughTranspose(b))
+    p.b = b->operand(0), p.transB = true;
+  auto hasBuffer = [](const ir::Node *n) {
+    return n->kind != ir::OpKind::Constant && n->kind != ir::OpKind::BatchSize;
+  };
+  if (!cfg.enabled || mm.type.dtype != ir::DType::F32 || !hasBuffer(p.a) || !hasBuffer(p.b))
+    return p; // naive loops (f64, splat constants)
+
+  int64_t macs = p.maxM * p.maxN * p.maxK;
+  p.path = macs <= cfg.directMaxMacs || p.maxM < 2 ? GemmPlan::Direct : GemmPlan::Blocked;
+  // Narrow N: fewer vectors per row instead of computing masked-off columns.
+  p.nv = (int)std::min<int64_t>(cfg.nv, (p.maxN + cfg.lanes - 1) / cfg.lanes);
+  int64_t nr = (int64_t)p.nv * cfg.lanes;
+  if (p.path == GemmPlan::Direct) {
+    p.mr = cfg.directMr;
+    p.packB = p.transB; // a transposed B is packed (one K block) so its rows are vectors
+    if (p.packB)
+      p.bPackedBytes = roundUp(p.maxK * roundUp(p.maxN, nr) * 4, 64);
+    p.scratchBytes = p.packB ? 64 + p.bPackedBytes : 0;
+    return p;
+  }
+  p.mr = cfg.mr;
+  // Packing a row-major B pays when its panels are read for several row
+  // blocks and its rows are far apart (each k-row on its own page).
+  p.packB = p.transB || cfg.packB == 1 || (cfg.packB < 0 && p.maxM > cfg.mc && p.maxN >= 512);
+  p.bPackedBytes = p.packB ? roundUp(p.maxK * roundUp(p.maxN, nr) * 4, 64) : 0;
+  int64_t mc = std::min(cfg.mc, roundUp(p.maxM, cfg.mr));
+  int64_t aBytes = cfg.packA ? roundUp(mc * std::max(cfg.kcStride(), cfg.kc) * 4, 64) : 0;
+  p.scratchBytes = p.packB || cfg.packA ? 64 + p.bPackedBytes + aBytes : 0;
+  return p;
+}
+
+} // namespace nnc::codegen

@@ -1,0 +1,84 @@
+// The generated GEMM behind every f32 matmul (C[M,N] = A[M,K] · B[K,N]):
+// BLIS-style blocking plus a register-blocked micro-kernel emitted as LLVM
+// vector IR for the target's widest vectors.
+//
+//   blocked path:
+//     B packed once into panels of nr columns, K-blocked by kc, when that
+//       pays (B transposed; or several row blocks and rows >= 2 KB apart);
+//       else B is read in place
+//     for each block of mc rows (ic):
+//       for each K block (pc):
+//         [pack A[ic.., pc..] into panels of mr rows: only with packA=1;
+//          by default the micro-kernel reads A in place with its strides]
+//         for each B panel (jr): for each row panel (ir): micro-kernel
+//       afterRow(i) for the block's rows (now final)
+//   direct path (tiny shapes, M*N*K <= directMaxMacs): one K block, A and B
+//     read in place (a transposed B is packed); afterRow per row panel.
+//
+// The micro-kernel keeps an mr x nr tile of C in mr*nv vector registers over
+// the K block (per k: one broadcast of an A element per row, nv vector loads
+// of B, mr*nv llvm.fmuladd), then adds it to C (a later K block) or stores
+// it. Edge tiles use masked loads and stores; where an edge wastes more than
+// 2% of the work, a kernel with fewer rows or vectors takes it. A transposed
+// operand (a transpose node) is read through with swapped strides, and
+// lower_graph.cpp skips a transpose whose only readers are matmuls.
+//
+// The config comes from the target being compiled for (JIT: the host; AOT:
+// --target/--cpu): AVX-512 6x64 tiles (24 zmm accumulators), AVX/AVX2 and
+// SSE 6 x 2 vectors, NEON 8 x 3, scalar 4 x 2. Developer override
+// (benchmarks, tests), any subset:
+//   NNC_GEMM="lanes=8,mr=6,nv=2,kc=256,mc=96,ku=2,packa=1,packb=0,dmr=4,direct=32768,on=1"
+// lanes is capped at what the target supports; lanes=1 is plain scalar code;
+// on=0 switches to the reference loop nest.
+#pragma once
+#include "ir/graph.h"
+
+#include <cstdint>
+
+namespace llvm {
+class TargetMachine;
+}
+
+namespace nnc::codegen {
+
+struct GemmConfig {
+  int lanes = 1;            // f32 lanes per vector register
+  int mr = 4, nv = 2;       // micro-tile: mr rows x (nv * lanes) columns
+  int64_t kc = 256;         // K block: the accumulators go to C once per kc
+  int64_t mc = 144;         // M block (a multiple of mr): rows finished together (afterRow)
+  int kUnroll = 2;          // the micro-kernel's K loop is unrolled this often
+  bool enabled = true;      // false: the reference loop nest (for comparisons)
+  int packA = 0;            // blocked path: 1 pack A, 0 read it in place
+  int packB = -1;           // blocked path, row-major B: 1 pack, 0 read in place, -1 decide by shape
+  int directMr = 4;         // the direct path's tile: directMr x (nv * lanes)
+  int64_t directMaxMacs = 32768; // M*N*K (B = maxBatch) at or below: direct path
+
+  int nr() const { return nv * lanes; }
+  /// Row stride (floats) of a packed A row panel (packA=1): kc padded so
+  /// that the mr rows do not map to the same L1 sets.
+  int64_t kcStride() const { return kc + 16; }
+};
+
+/// The config for a target machine (null: portable scalar code), then the
+/// NNC_GEMM override.
+GemmConfig gemmConfigFor(const llvm::TargetMachine *tm);
+
+/// How one matmul is computed, decided from static shapes (B = maxBatch).
+struct GemmPlan {
+  enum Path { Naive, Direct, Blocked } path = Naive;
+  /// What is read: the operands, or a transpose's operand (then trans*).
+  const ir::Node *a = nullptr, *b = nullptr;
+  bool transA = false, transB = false;
+  bool packB = false;        // B is packed into the scratch area
+  int mr = 1, nv = 1;        // the micro-tile of this matmul (nv may be less than cfg.nv for narrow N)
+  int64_t maxM = 0, maxK = 0, maxN = 0;
+  int64_t scratchBytes = 0;  // packing buffers, including 64 bytes of alignment slack
+  int64_t bPackedBytes = 0;  // offset of packed A after the (aligned) packed B
+};
+
+/// A matmul operand that is a transpose node is read through (its operand is
+/// read with swapped strides) when it has a buffer of its own.
+bool readsThroughTranspose(const ir::Node *operand);
+GemmPlan planGemm(const ir::Node &matmul, int64_t maxBatch, const GemmConfig &cfg);
+
+} // namespace nnc::codegen

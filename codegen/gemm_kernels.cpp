@@ -1,0 +1,406 @@
+#include "codegen/gemm_kernels.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+#include <string>
+
+namespace nnc::codegen {
+
+using namespace llvm;
+
+void gemmLoop(IRBuilder<> &b, Value *begin, Value *end, Value *step,
+              const std::function<void(Value *)> &body) {
+  Function *fn = b.GetInsertBlock()->getParent();
+  LLVMContext &c = fn->getContext();
+  BasicBlock *pre = b.GetInsertBlock();
+  auto *head = BasicBlock::Create(c, "gemm.loop", fn);
+  auto *bodyBB = BasicBlock::Create(c, "gemm.body", fn);
+  auto *exit = BasicBlock::Create(c, "gemm.done", fn);
+  b.CreateBr(head);
+  b.SetInsertPoint(head);
+  PHINode *i = b.CreatePHI(b.getInt64Ty(), 2, "g");
+  i->addIncoming(begin, pre);
+  b.CreateCondBr(b.CreateICmpSLT(i, end), bodyBB, exit);
+  b.SetInsertPoint(bodyBB);
+  body(i);
+  i->addIncoming(b.CreateAdd(i, step, "", /*HasNUW=*/true, /*HasNSW=*/true), b.GetInsertBlock());
+  b.CreateBr(head);
+  b.SetInsertPoint(exit);
+}
+
+void gemmIf(IRBuilder<> &b, Value *cond, const std::function<void()> &then) {
+  Function *fn = b.GetInsertBlock()->getParent();
+  LLVMContext &c = fn->getContext();
+  auto *thenBB = BasicBlock::Create(c, "gemm.then", fn);
+  auto *join = BasicBlock::Create(c, "gemm.join", fn);
+  b.CreateCondBr(cond, thenBB, join);
+  b.SetInsertPoint(thenBB);
+  then();
+  b.CreateBr(join);
+  b.SetInsertPoint(join);
+}
+
+GemmKernels::GemmKernels(Module &m, const GemmConfig &cfg) : m_(m), cfg_(cfg) {
+  LLVMContext &c = m.getContext();
+  f32_ = Type::getFloatTy(c);
+  i64_ = Type::getInt64Ty(c);
+  ptr_ = PointerType::getUnqual(c);
+  vec_ = FixedVectorType::get(f32_, cfg.lanes);
+  mask_ = FixedVectorType::get(Type::getInt1Ty(c), cfg.lanes);
+}
+
+Function *GemmKernels::declare(const std::string &name, std::vector<Type *> args) {
+  auto *fty = FunctionType::get(Type::getVoidTy(m_.getContext()), args, false);
+  Function *f = Function::Create(fty, Function::InternalLinkage, name, m_);
+  f->setDoesNotThrow();
+  f->addFnAttr(Attribute::NoInline);
+  // Keep wide vectors whole even where the target prefers narrower ones.
+  f->addFnAttr("min-legal-vector-width", std::to_string(cfg_.lanes * 32));
+  BasicBlock::Create(m_.getContext(), "entry", f);
+  return f;
+}
+
+/// Lanes l with first + l < valid.
+Value *GemmKernels::laneMask(IRBuilder<> &b, Value *valid, int64_t first) {
+  int w = cfg_.lanes;
+  Value *n = b.CreateSub(valid, b.getInt64(first));
+  n = b.CreateBinaryIntrinsic(Intrinsic::smax, n, b.getInt64(0));
+  n = b.CreateBinaryIntrinsic(Intrinsic::smin, n, b.getInt64(w));
+  n = b.CreateTrunc(n, b.getInt32Ty());
+  std::vector<Constant *> lanes;
+  for (int l = 0; l < w; ++l)
+    lanes.push_back(b.getInt32(l));
+  return b.CreateICmpSLT(ConstantVector::get(lanes), b.CreateVectorSplat(w, n));
+}
+
+/// dst[0..n) = src[0..n): whole vectors, then one masked vector.
+void GemmKernels::copyRun(IRBuilder<> &b, Value *src, Value *dst, Value *n) {
+  int64_t w = cfg_.lanes;
+  Value *whole = b.CreateMul(b.CreateSDiv(n, b.getInt64(w)), b.getInt64(w));
+  gemmLoop(b, b.getInt64(0), whole, b.getInt64(w), [&](Value *i) {
+    Value *v = b.CreateAlignedLoad(vec_, b.CreateInBoundsGEP(f32_, src, i), Align(4));
+    b.CreateAlignedStore(v, b.CreateInBoundsGEP(f32_, dst, i), Align(4));
+  });
+  gemmIf(b, b.CreateICmpSLT(whole, n), [&] {
+    Value *mask = laneMask(b, b.CreateSub(n, whole), 0);
+    Value *v = b.CreateMaskedLoad(vec_, b.CreateInBoundsGEP(f32_, src, whole), Align(4), mask,
+                                  Constant::getNullValue(vec_));
+    b.CreateMaskedStore(v, b.CreateInBoundsGEP(f32_, dst, whole), Align(4), mask);
+  });
+}
+
+Function *GemmKernels::microKernel(const KernelSpec &spec) {
+  const APanel a = spec.a;
+  const bool packedB = spec.packedB;
+  const int w = cfg_.lanes, mr = spec.mr, nv = spec.nv;
+  const int panelMr = spec.panelMr ? spec.panelMr : mr, panelNv = spec.panelNv ? spec.panelNv : nv;
+  const int unroll = std::max(1, spec.unroll);
+  const int64_t nr = (int64_t)nv * w;
+  std::string name = "nnc.gemm.kernel." + std::to_string(mr) + "x" + std::to_string(nv) + "x" +
+                     std::to_string(w) + (spec.compact ? "c" : "") + "u" + std::to_string(unroll) +
+                     (a == APanel::RowPanels ? ".rows"
+                      : a == APanel::KMajor  ? ".kmajor" + std::to_string(panelMr)
+                                             : ".strided") +
+                     (packedB ? ".packed" + std::to_string(panelNv) : ".direct");
+  if (Function *f = m_.getFunction(name))
+    return f;
+  LLVMContext &c = m_.getContext();
+  Type *i1 = Type::getInt1Ty(c);
+  Function *f = declare(name, {ptr_, i64_, i64_, ptr_, i64_, ptr_, i64_, i64_, i64_, i64_, i1});
+  for (unsigned i : {0u, 3u, 5u})
+    f->addParamAttr(i, Attribute::NoAlias);
+  Value *A = f->getArg(0), *rsA = f->getArg(1), *csA = f->getArg(2), *B = f->getArg(3),
+        *ldb = f->getArg(4), *C = f->getArg(5), *ldc = f->getArg(6), *kc = f->getArg(7),
+        *mValid = f->getArg(8), *nValid = f->getArg(9), *accumulate = f->getArg(10);
+  if (a == APanel::RowPanels)
+    rsA = ConstantInt::get(i64_, cfg_.kcStride()), csA = ConstantInt::get(i64_, 1);
+  else if (a == APanel::KMajor)
+    rsA = ConstantInt::get(i64_, 1), csA = ConstantInt::get(i64_, panelMr);
+  if (packedB)
+    ldb = ConstantInt::get(i64_, (int64_t)panelNv * w);
+
+  IRBuilder<> b(&f->getEntryBlock());
+  Constant *zero = Constant::getNullValue(vec_), *none = Constant::getNullValue(mask_);
+  std::vector<Value *> colMask(nv), rowA(mr), cRow(mr);
+  if (!packedB) // B is read in place: mask its loads past nValid
+    for (int v = 0; v < nv; ++v)
+      colMask[v] = laneMask(b, nValid, (int64_t)v * w);
+  for (int r = 0; r < mr; ++r)
+    rowA[r] = b.CreateInBoundsGEP(f32_, A, b.CreateMul(b.getInt64(r), rsA));
+  // Prefetch the C tile for writing: it is read and written after the K loop.
+  Function *prefetch = Intrinsic::getDeclaration(&m_, Intrinsic::prefetch, {ptr_});
+  for (int r = 0; r < mr; ++r) {
+    Value *row = b.CreateInBoundsGEP(f32_, C, b.CreateMul(b.getInt64(r), ldc));
+    cRow[r] = row;
+    for (int64_t off = 0; off < nr; off += 16)
+      b.CreateCall(prefetch, {b.CreateConstGEP1_64(f32_, row, off), b.getInt32(1), b.getInt32(3),
+                              b.getInt32(1)});
+    b.CreateCall(prefetch, {b.CreateConstGEP1_64(f32_, row, nr - 1), b.getInt32(1), b.getInt32(3),
+                            b.getInt32(1)});
+  }
+
+  // The K loop, unrolled by `unroll`, then one k at a time: the tile's
+  // accumulators start at zero and live in registers (loop phis).
+  std::vector<Value *> acc(mr * nv, zero);
+  auto step = [&](Value *k) {
+    Value *bRow = b.CreateInBoundsGEP(f32_, B, b.CreateMul(k, ldb));
+    std::vector<Value *> bv(nv);
+    for (int v = 0; v < nv; ++v) {
+      Value *p = b.CreateConstInBoundsGEP1_64(f32_, bRow, (uint64_t)v * w);
+      bv[v] = packedB ? (Value *)b.CreateAlignedLoad(vec_, p, Align(std::min<int64_t>(64, 4 * w)))
+                      : b.CreateMaskedLoad(vec_, p, Align(4), colMask[v], zero);
+    }
+    Value *kOff = b.CreateMul(k, csA);
+    for (int r = 0; r < mr; ++r) {
+      Value *ar = b.CreateLoad(f32_, b.CreateInBoundsGEP(f32_, rowA[r], kOff));
+      Value *splat = b.CreateVectorSplat(w, ar);
+      for (int v = 0; v < nv; ++v)
+        acc[r * nv + v] = b.CreateIntrinsic(Intrinsic::fmuladd, {vec_}, {splat, bv[v], acc[r * nv + v]});
+    }
+  };
+  auto kLoop = [&](Value *begin, Value *end, int unroll) {
+    // for (k = begin; k + unroll <= end; k += unroll); returns the k it stopped at.
+    BasicBlock *pre = b.GetInsertBlock();
+    auto *body = BasicBlock::Create(c, "k", f), *done = BasicBlock::Create(c, "k.done", f);
+    Value *last = b.CreateSub(end, b.getInt64(unroll - 1));
+    b.CreateCondBr(b.CreateICmpSLT(begin, last), body, done);
+    b.SetInsertPoint(body);
+    PHINode *k = b.CreatePHI(i64_, 2, "k");
+    k->addIncoming(begin, pre);
+    std::vector<PHINode *> phis(mr * nv);
+    std::vector<Value *> before = acc;
+    for (int t = 0; t < mr * nv; ++t) {
+      phis[t] = b.CreatePHI(vec_, 2, "acc");
+      phis[t]->addIncoming(acc[t], pre);
+      acc[t] = phis[t];
+    }
+    for (int u = 0; u < unroll; ++u)
+      step(u ? b.CreateAdd(k, b.getInt64(u), "", true, true) : (Value *)k);
+    Value *next = b.CreateAdd(k, b.getInt64(unroll), "", true, true);
+    BasicBlock *latch = b.GetInsertBlock();
+    k->addIncoming(next, latch);
+    for (int t = 0; t < mr * nv; ++t)
+      phis[t]->addIncoming(acc[t], latch);
+    b.CreateCondBr(b.CreateICmpSLT(next, last), body, done);
+    b.SetInsertPoint(done);
+    PHINode *kEnd = b.CreatePHI(i64_, 2);
+    kEnd->addIncoming(begin, pre);
+    kEnd->addIncoming(next, latch);
+    for (int t = 0; t < mr * nv; ++t) {
+      PHINode *out = b.CreatePHI(vec_, 2);
+      out->addIncoming(before[t], pre);
+      out->addIncoming(acc[t], latch);
+      acc[t] = out;
+    }
+    return (Value *)kEnd;
+  };
+  Value *k = kLoop(b.getInt64(0), kc, unroll);
+  if (unroll > 1)
+    kLoop(k, kc, 1);
+
+  // C (+)= the tile: whole tiles with plain vector loads and stores, edge
+  // tiles (and every tile of a compact kernel) masked: rows < mValid,
+  // columns < nValid.
+  auto *fullBB = BasicBlock::Create(c, "full", f), *fullAdd = BasicBlock::Create(c, "full.add", f),
+       *fullStore = BasicBlock::Create(c, "full.store", f), *edgeBB = BasicBlock::Create(c, "edge", f);
+  Value *full = b.CreateAnd(b.CreateICmpSGE(mValid, b.getInt64(mr)), b.CreateICmpSGE(nValid, b.getInt64(nr)));
+  b.CreateCondBr(spec.compact ? b.getFalse() : full, fullBB, edgeBB);
+
+  b.SetInsertPoint(fullBB);
+  b.CreateCondBr(accumulate, fullAdd, fullStore);
+  b.SetInsertPoint(fullAdd);
+  std::vector<Value *> summed(mr * nv);
+  for (int r = 0; r < mr; ++r)
+    for (int v = 0; v < nv; ++v) {
+      Value *p = b.CreateConstInBoundsGEP1_64(f32_, cRow[r], (uint64_t)v * w);
+      summed[r * nv + v] = b.CreateFAdd(b.CreateAlignedLoad(vec_, p, Align(4)), acc[r * nv + v]);
+    }
+  b.CreateBr(fullStore);
+  b.SetInsertPoint(fullStore);
+  std::vector<PHINode *> res(mr * nv);
+  for (int t = 0; t < mr * nv; ++t) {
+    res[t] = b.CreatePHI(vec_, 2);
+    res[t]->addIncoming(acc[t], fullBB);
+    res[t]->addIncoming(summed[t], fullAdd);
+  }
+  for (int r = 0; r < mr; ++r)
+    for (int v = 0; v < nv; ++v)
+      b.CreateAlignedStore(res[r * nv + v], b.CreateConstInBoundsGEP1_64(f32_, cRow[r], (uint64_t)v * w),
+                           Align(4));
+  b.CreateRetVoid();
+
+  b.SetInsertPoint(edgeBB);
+  for (int v = 0; v < nv; ++v)
+    if (!colMask[v])
+      colMask[v] = laneMask(b, nValid, (int64_t)v * w);
+  for (int r = 0; r < mr; ++r) {
+    Value *rowOk = b.CreateICmpSLT(b.getInt64(r), mValid);
+    for (int v = 0; v < nv; ++v) {
+      Value *m = b.CreateSelect(rowOk, colMask[v], none);
+      Value *p = b.CreateConstInBoundsGEP1_64(f32_, cRow[r], (uint64_t)v * w);
+      Value *old = b.CreateMaskedLoad(vec_, p, Align(4), b.CreateSelect(accumulate, m, none), zero);
+      b.CreateMaskedStore(b.CreateFAdd(old, acc[r * nv + v]), p, Align(4), m);
+    }
+  }
+  b.CreateRetVoid();
+  return f;
+}
+
+Function *GemmKernels::packA(bool transposed, int mr) {
+  const int w = cfg_.lanes;
+  std::string name = "nnc.gemm.pack_a." + std::string(transposed ? "kmajor." : "rows.") +
+                     std::to_string(mr) + "x" + std::to_string(w);
+  if (Function *f = m_.getFunction(name))
+    return f;
+  Function *f = declare(name, {ptr_, i64_, i64_, i64_, ptr_});
+  f->addParamAttr(0, Attribute::NoAlias);
+  f->addParamAttr(4, Attribute::NoAlias);
+  Value *src = f->getArg(0), *ld = f->getArg(1), *mc = f->getArg(2), *kc = f->getArg(3),
+        *dst = f->getArg(4);
+  IRBuilder<> b(&f->getEntryBlock());
+  Value *MR = b.getInt64(mr);
+  Value *rows = b.CreateMul(b.CreateSDiv(b.CreateAdd(mc, b.getInt64(mr - 1)), MR), MR);
+  if (!transposed) {
+    // Row i of the block to dst + i * kcStride; rows past mc are zeros.
+    Value *stride = b.getInt64(cfg_.kcStride());
+    gemmLoop(b, b.getInt64(0), rows, b.getInt64(1), [&](Value *i) {
+      Value *d = b.CreateInBoundsGEP(f32_, dst, b.CreateMul(i, stride));
+      Value *s = b.CreateInBoundsGEP(f32_, src, b.CreateMul(i, ld));
+      Value *n = b.CreateSelect(b.CreateICmpSLT(i, mc), kc, b.getInt64(0));
+      copyRun(b, s, d, n);
+      gemmIf(b, b.CreateICmpSGE(i, mc), [&] {
+        gemmLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
+          b.CreateStore(ConstantFP::get(f32_, 0.0), b.CreateInBoundsGEP(f32_, d, k));
+        });
+      });
+    });
+  } else {
+    // Panel p: for each k, the mr values src[k * ld + p*mr ..] to dst + p*mr*kc + k*mr.
+    int chunks = (mr + w - 1) / w;
+    gemmLoop(b, b.getInt64(0), rows, MR, [&](Value *p0) {
+      Value *valid = b.CreateSub(mc, p0);
+      std::vector<Value *> loadMask(chunks);
+      std::vector<Constant *> storeMask(chunks);
+      for (int q = 0; q < chunks; ++q) {
+        loadMask[q] = b.CreateAnd(laneMask(b, valid, (int64_t)q * w),
+                                  laneMask(b, b.getInt64(mr), (int64_t)q * w));
+        std::vector<Constant *> bits;
+        for (int l = 0; l < w; ++l)
+          bits.push_back(b.getInt1(q * w + l < mr));
+        storeMask[q] = ConstantVector::get(bits);
+      }
+      Value *panel = b.CreateInBoundsGEP(f32_, dst, b.CreateMul(p0, kc));
+      Value *col = b.CreateInBoundsGEP(f32_, src, p0);
+      gemmLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
+        Value *s = b.CreateInBoundsGEP(f32_, col, b.CreateMul(k, ld));
+        Value *d = b.CreateInBoundsGEP(f32_, panel, b.CreateMul(k, MR));
+        for (int q = 0; q < chunks; ++q) {
+          Value *v = b.CreateMaskedLoad(vec_, b.CreateConstInBoundsGEP1_64(f32_, s, (uint64_t)q * w),
+                                        Align(4), loadMask[q], Constant::getNullValue(vec_));
+          Value *at = b.CreateConstInBoundsGEP1_64(f32_, d, (uint64_t)q * w);
+          if ((q + 1) * w <= mr)
+            b.CreateAlignedStore(v, at, Align(4));
+          else
+            b.CreateMaskedStore(v, at, Align(4), storeMask[q]);
+        }
+      });
+    });
+  }
+  b.CreateRetVoid();
+  return f;
+}
+
+Function *GemmKernels::packB(bool transposed, int nv) {
+  const int w = cfg_.lanes;
+  const int64_t nr = (int64_t)nv * w;
+  std::string name = "nnc.gemm.pack_b." + std::string(transposed ? "trans." : "rows.") +
+                     std::to_string(nv) + "x" + std::to_string(w);
+  if (Function *f = m_.getFunction(name))
+    return f;
+  Function *f = declare(name, {ptr_, i64_, i64_, i64_, ptr_});
+  f->addParamAttr(0, Attribute::NoAlias);
+  f->addParamAttr(4, Attribute::NoAlias);
+  Value *src = f->getArg(0), *ld = f->getArg(1), *kc = f->getArg(2), *n = f->getArg(3),
+        *dst = f->getArg(4);
+  IRBuilder<> b(&f->getEntryBlock());
+  Value *NR = b.getInt64(nr);
+  Value *cols = b.CreateMul(b.CreateSDiv(b.CreateAdd(n, b.getInt64(nr - 1)), NR), NR);
+  Align packedAlign(std::min<int64_t>(64, 4 * w));
+  Constant *zero = Constant::getNullValue(vec_);
+  gemmLoop(b, b.getInt64(0), cols, NR, [&](Value *j0) {
+    Value *panel = b.CreateInBoundsGEP(f32_, dst, b.CreateMul(j0, kc));
+    Value *valid = b.CreateSub(n, j0);
+    if (!transposed) {
+      std::vector<Value *> mask(nv);
+      for (int v = 0; v < nv; ++v)
+        mask[v] = laneMask(b, valid, (int64_t)v * w);
+      Value *base = b.CreateInBoundsGEP(f32_, src, j0);
+      gemmLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
+        Value *s = b.CreateInBoundsGEP(f32_, base, b.CreateMul(k, ld));
+        Value *d = b.CreateInBoundsGEP(f32_, panel, b.CreateMul(k, NR));
+        for (int v = 0; v < nv; ++v) {
+          Value *x = b.CreateMaskedLoad(vec_, b.CreateConstInBoundsGEP1_64(f32_, s, (uint64_t)v * w),
+                                        Align(4), mask[v], zero);
+          b.CreateAlignedStore(x, b.CreateConstInBoundsGEP1_64(f32_, d, (uint64_t)v * w), packedAlign);
+        }
+      });
+      return;
+    }
+    // Transposed: w columns of the panel are w rows of src; load w x w
+    // blocks, transpose them in registers, store w k-rows of the panel.
+    Value *kWhole = b.CreateMul(b.CreateSDiv(kc, b.getInt64(w)), b.getInt64(w));
+    for (int v = 0; v < nv; ++v) {
+      std::vector<Value *> rowPtr(w), rowMask(w);
+      Constant *all = Constant::getAllOnesValue(mask_), *none = Constant::getNullValue(mask_);
+      for (int l = 0; l < w; ++l) {
+        Value *col = b.CreateAdd(j0, b.getInt64((int64_t)v * w + l));
+        Value *ok = b.CreateICmpSLT(col, n);
+        // Columns past n read row 0 with an all-false mask (zeros).
+        rowPtr[l] = b.CreateInBoundsGEP(f32_, src, b.CreateMul(b.CreateSelect(ok, col, b.getInt64(0)), ld));
+        rowMask[l] = b.CreateSelect(ok, all, none);
+      }
+      gemmLoop(b, b.getInt64(0), kWhole, b.getInt64(w), [&](Value *k0) {
+        std::vector<Value *> x(w);
+        for (int l = 0; l < w; ++l)
+          x[l] = b.CreateMaskedLoad(vec_, b.CreateInBoundsGEP(f32_, rowPtr[l], k0), Align(4),
+                                    rowMask[l], zero);
+        // Butterfly transpose: at distance d, rows i and i+d swap their
+        // off-diagonal d x d blocks.
+        for (int d = w / 2; d >= 1; d /= 2) {
+          std::vector<int> lo(w), hi(w);
+          for (int j = 0; j < w; ++j) {
+            lo[j] = (j & d) ? w + j - d : j;
+            hi[j] = (j & d) ? w + j : j + d;
+          }
+          for (int i = 0; i < w; ++i)
+            if (!(i & d)) {
+              Value *p = x[i], *q = x[i + d];
+              x[i] = b.CreateShuffleVector(p, q, lo);
+              x[i + d] = b.CreateShuffleVector(p, q, hi);
+            }
+        }
+        for (int l = 0; l < w; ++l) {
+          Value *at = b.CreateInBoundsGEP(f32_, panel,
+                                          b.CreateAdd(b.CreateMul(b.CreateAdd(k0, b.getInt64(l)), NR),
+                                                      b.getInt64((int64_t)v * w)));
+          b.CreateAlignedStore(x[l], at, packedAlign);
+        }
+      });
+    }
+    // The last kc % w k-rows, element by element.
+    gemmLoop(b, kWhole, kc, b.getInt64(1), [&](Value *k) {
+      gemmLoop(b, b.getInt64(0), NR, b.getInt64(1), [&](Value *c) {
+        Value *col = b.CreateAdd(j0, c);
+        Value *ok = b.CreateICmpSLT(col, n);
+        Value *s = b.CreateInBoundsGEP(
+            f32_, src, b.CreateAdd(b.CreateMul(b.CreateSelect(ok, col, b.getInt64(0)), ld), k));
+        Value *x = b.CreateSelect(ok, b.CreateLoad(f32_, s), ConstantFP::get(f32_, 0.0));
+        b.CreateStore(x, b.CreateInBoundsGEP(f32_, panel, b.CreateAdd(b.CreateMul(k, NR), c)));
+      });
+    });
+  });
+  b.CreateRetVoid();
+  return f;
+}
+
+} // namespace nnc::codegen
