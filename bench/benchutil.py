@@ -62,8 +62,9 @@ def proc_cpu_seconds(pid):
 
 
 class Foreign:
-    """with Foreign(pids) as f: ...  -> f.frac = CPU share used by processes other than this one
-    and `pids` (0..1 of all cores) while the block ran."""
+    """with Foreign(pids) as f: ...  -> f.frac = CPU share used by processes other than this one,
+    its children that ended (and were waited for) in the block, and `pids` (0..1 of all cores)
+    while the block ran."""
 
     def __init__(self, pids=()):
         self.pids = list(pids)
@@ -79,7 +80,7 @@ class Foreign:
         b1, t1 = _stat()
         o1 = os.times()
         p1 = sum(proc_cpu_seconds(p) for p in self.pids)
-        own = (o1.user - self.o0.user) + (o1.system - self.o0.system) + (p1 - self.p0)
+        own = sum(o1[i] - self.o0[i] for i in range(4)) + (p1 - self.p0)  # + waited-for children
         hz = os.sysconf("SC_CLK_TCK")
         ncpu = os.cpu_count() or 1
         wall = time.time() - self.w0
