@@ -21,6 +21,7 @@ Trains on split/NAME.train.csv, scores split/NAME.test.csv (after the last epoch
 Prints every seed's metric, the mean and the sample standard deviation (n - 1), and unless
 --no-write merges the result into bench/quality/torch_spread.json (one entry per data set:
 seeds, per_seed, mean, std, torch_version, date; accuracy in percent, MSE in the target's units).
+An entry measured over other seeds before is not lost: it moves to the new entry's "history".
 """
 
 import argparse
@@ -197,6 +198,15 @@ def main():
         if os.path.exists(args.json):
             with open(args.json) as f:
                 table = json.load(f)
+        # A run over other seeds than the stored entry's replaces it as the current figure; the
+        # stored one is kept under "history" (oldest first), so earlier estimates stay on record.
+        old = table.get(name)
+        if old is not None:
+            history = old.pop("history", [])
+            if old["seeds"] != entry["seeds"] or old["per_seed"] != entry["per_seed"]:
+                history.append(old)
+            if history:
+                entry["history"] = history
         table[name] = entry
         ordered = {r.name: table[r.name] for r in ROWS if r.name in table}
         tmp = args.json + ".tmp"
@@ -209,9 +219,16 @@ def dumps(table):
     """JSON with one line per field (lists on one line), to keep the checked-in file short."""
     entries = []
     for name, entry in table.items():
-        fields = ",\n".join("    %s: %s" % (json.dumps(k), json.dumps(v)) for k, v in entry.items())
+        fields = ",\n".join("    %s: %s" % (json.dumps(k), dump_value(k, v)) for k, v in entry.items())
         entries.append("  %s: {\n%s\n  }" % (json.dumps(name), fields))
     return "{\n" + ",\n".join(entries) + "\n}\n"
+
+
+def dump_value(key, value):
+    """A field's value; "history" (earlier entries) with one earlier entry per line."""
+    if key == "history":
+        return "[\n" + ",\n".join("      " + json.dumps(v) for v in value) + "\n    ]"
+    return json.dumps(value)
 
 
 if __name__ == "__main__":
