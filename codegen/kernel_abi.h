@@ -24,6 +24,7 @@ struct KernelSignature {
   std::vector<Binding> bindings;
   int64_t maxBatch = 1;
   int64_t workspaceBytes = 0;
+  int64_t workspaceBytesWithoutReuse = 0; // one slot per intermediate (for --stats)
 
   /// Index of the binding with this role and name, or -1.
   int find(Binding::Role role, const std::string &name) const {

@@ -1,5 +1,6 @@
 #include "codegen/lower_graph.h"
 
+#include "codegen/buffer_plan.h"
 #include "codegen/lowering.h"
 
 #include <algorithm>
@@ -111,22 +112,12 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
       outputs.push_back({&n, n.operand(0)});
       break;
     default:
-      if (hasWorkspaceSlot(n.kind) && !readThrough.count(&n)) {
-        int64_t bytes = n.shape().numElements(maxBatch) * ir::dtypeBytes(n.type.dtype);
-        addresses[&n] = {BufferAddress::Workspace, sig.workspaceBytes};
-        sig.workspaceBytes += (bytes + kAlign - 1) / kAlign * kAlign;
-      }
+      break;
     }
   }
 
-  if (scratch > 0) {
-    options.gemmScratch = sig.workspaceBytes;
-    sig.workspaceBytes += (scratch + kAlign - 1) / kAlign * kAlign;
-  }
-
-  // One internal function per kernel (an op, or a fusion group) keeps each
-  // function small, so the O3 pipeline's cost grows linearly with the model;
-  // the kernel calls them in graph order.
+  // Fusion groups; their elementwise members that nothing outside the group
+  // reads live in registers only.
   std::string groupError;
   std::vector<ir::FusionGroup> groups = ir::collectFusionGroups(g, groupError);
   if (!groupError.empty())
@@ -139,6 +130,33 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     for (const ir::Node *op : up->operands)
       if (op->group && op->group != up->group)
         stored.insert(op);
+
+  // Workspace slots for the intermediates in memory, reusing the bytes of
+  // values no later kernel reads (buffer_plan.h).
+  auto inMemory = [&](const ir::Node &n) {
+    if (!hasWorkspaceSlot(n.kind) || readThrough.count(&n))
+      return false;
+    bool registerOnly = n.group && ir::isFusibleElementwise(n.kind) && !stored.count(&n);
+    return !registerOnly;
+  };
+  auto readsFrom = [&](const ir::Node *op) {
+    return readThrough.count(op) ? op->operand(0) : op;
+  };
+  BufferPlan plan = planWorkspace(g, maxBatch, inMemory, readsFrom, kAlign);
+  for (auto &[node, offset] : plan.offset)
+    addresses[node] = {BufferAddress::Workspace, offset};
+  sig.workspaceBytes = plan.bytes;
+  sig.workspaceBytesWithoutReuse = plan.unplannedBytes;
+
+  if (scratch > 0) {
+    options.gemmScratch = sig.workspaceBytes;
+    sig.workspaceBytes += (scratch + kAlign - 1) / kAlign * kAlign;
+    sig.workspaceBytesWithoutReuse += (scratch + kAlign - 1) / kAlign * kAlign;
+  }
+
+  // One internal function per kernel (an op, or a fusion group) keeps each
+  // function small, so the O3 pipeline's cost grows linearly with the model;
+  // the kernel calls them in graph order.
 
   Function *kernel = kernelFunction(m, symbol, Function::ExternalLinkage);
   BasicBlock *entry = BasicBlock::Create(m.getContext(), "entry", kernel);

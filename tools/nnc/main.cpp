@@ -169,6 +169,14 @@ int run(const cli::Options &opts) {
     evalSig = jit.add(*inference, model->name + "_evaluate", chunk);
   if (predicting || opts.emit == "llvm")
     predictSig = jit.add(*prediction, model->name + "_predict", chunk);
+  for (auto *sig : {&stepSig, &evalSig, &predictSig})
+    if (*sig) { // peak memory of each kernel call (codegen/buffer_plan.h)
+      pm.context().stats.add("memory", "workspace bytes, all kernels", (*sig)->workspaceBytes);
+      pm.context().stats.add("memory", "workspace bytes without reuse of dead intermediates",
+                             (*sig)->workspaceBytesWithoutReuse);
+    }
+  if (stepSig)
+    pm.context().stats.add("memory", "workspace bytes, training step", stepSig->workspaceBytes);
   timer.lap("lowering to LLVM IR");
   jit.compile(opts.optLevel, opts.emit == "llvm");
   if (opts.stats)
