@@ -1,5 +1,7 @@
 #include "codegen/lowering.h"
 
+#include "codegen/vector_math.h"
+
 #include <llvm/IR/Intrinsics.h>
 
 namespace nnc::codegen {
@@ -134,8 +136,18 @@ std::vector<Value *> Lowering::broadcastStrides(const ir::Shape &operand, const 
   return strides;
 }
 
-Value *Lowering::exp(Value *x) { return b_.CreateUnaryIntrinsic(Intrinsic::exp, x); }
-Value *Lowering::log(Value *x) { return b_.CreateUnaryIntrinsic(Intrinsic::log, x); }
+// f32: branch-free code the loop vectorizer widens (codegen/vector_math.h);
+// f64: LLVM's intrinsics and libm.
+Value *Lowering::exp(Value *x) {
+  if (isVectorMathType(x->getType()))
+    return emitExp(b_, x);
+  return b_.CreateUnaryIntrinsic(Intrinsic::exp, x);
+}
+Value *Lowering::log(Value *x) {
+  if (isVectorMathType(x->getType()))
+    return emitLog(b_, x);
+  return b_.CreateUnaryIntrinsic(Intrinsic::log, x);
+}
 Value *Lowering::maxnum(Value *x, Value *y) { return b_.CreateBinaryIntrinsic(Intrinsic::maxnum, x, y); }
 
 Value *Lowering::libm(const char *name, Value *x) {
@@ -159,8 +171,10 @@ Value *Lowering::scalarUnary(OpKind k, Value *x) {
   case OpKind::Relu: // x > 0 ? x : 0 (NaN propagates)
     return b_.CreateSelect(b_.CreateFCmpOLE(x, zero), zero, x);
   case OpKind::Sigmoid:
+    if (isVectorMathType(t))
+      return emitSigmoid(b_, x);
     return b_.CreateFDiv(one, b_.CreateFAdd(one, exp(b_.CreateFNeg(x))));
-  case OpKind::Tanh: return libm(t->isFloatTy() ? "tanhf" : "tanh", x);
+  case OpKind::Tanh: return isVectorMathType(t) ? emitTanh(b_, x) : libm("tanh", x);
   case OpKind::Erf: return libm(t->isFloatTy() ? "erff" : "erf", x);
   case OpKind::Abs: return b_.CreateUnaryIntrinsic(Intrinsic::fabs, x);
   default: break;
