@@ -21,8 +21,8 @@ int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 /// Micro-tile defaults for `lanes`-wide vectors and `regs` vector registers:
 /// mr*nv accumulators, nv loads of B and one broadcast of A must fit.
 void tileFor(GemmConfig &c, int regs) {
-  if (c.lanes >= 16) { // AVX-512: 32 zmm; 24 accumulators, 4 loads of B, a broadcast
-    c.mr = 6, c.nv = 4;
+  if (c.lanes >= 16) { // AVX-512: 32 zmm; 16 accumulators, 4 loads of B, a broadcast
+    c.mr = 4, c.nv = 4;
   } else if (regs >= 32) { // NEON
     c.mr = 8, c.nv = 3;
   } else if (c.lanes > 1) { // AVX2, SSE: 16 registers
@@ -114,7 +114,8 @@ bool readsThroughTranspose(const ir::Node *operand) {
          x->kind != ir::OpKind::BatchSize;
 }
 
-GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg) {
+GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
+                  const std::unordered_set<const ir::Node *> &readThrough) {
   GemmPlan p;
   const ir::Node *a = mm.operand(0), *b = mm.operand(1);
   auto size = [&](int64_t d) { return d == ir::kBatch ? maxBatch : d; };
@@ -122,9 +123,9 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg) {
   p.maxK = size(b->shape().dims[0]);
   p.maxN = size(b->shape().dims[1]);
   p.a = a, p.b = b;
-  if (readsThroughTranspose(a))
+  if (readThrough.count(a))
     p.a = a->operand(0), p.transA = true;
-  if (readsThroughTranspose(b))
+  if (readThrough.count(b))
     p.b = b->operand(0), p.transB = true;
   auto hasBuffer = [](const ir::Node *n) {
     return n->kind != ir::OpKind::Constant && n->kind != ir::OpKind::BatchSize;

@@ -24,7 +24,7 @@
 // lower_graph.cpp skips a transpose whose only readers are matmuls.
 //
 // The config comes from the target being compiled for (JIT: the host; AOT:
-// --target/--cpu): AVX-512 6x64 tiles (24 zmm accumulators), AVX/AVX2 and
+// --target/--cpu): AVX-512 4x64 tiles (16 zmm accumulators), AVX/AVX2 and
 // SSE 6 x 2 vectors, NEON 8 x 3, scalar 4 x 2. Developer override
 // (benchmarks, tests), any subset:
 //   NNC_GEMM="lanes=8,mr=6,nv=2,kc=256,mc=96,ku=2,packa=1,packb=0,dmr=4,direct=32768,on=1"
@@ -34,6 +34,7 @@
 #include "ir/graph.h"
 
 #include <cstdint>
+#include <unordered_set>
 
 namespace llvm {
 class TargetMachine;
@@ -76,9 +77,13 @@ struct GemmPlan {
   int64_t bPackedBytes = 0;  // offset of packed A after the (aligned) packed B
 };
 
-/// A matmul operand that is a transpose node is read through (its operand is
-/// read with swapped strides) when it has a buffer of its own.
+/// A matmul operand that is a transpose node whose operand has a buffer of
+/// its own can be read through (the operand read with swapped strides).
 bool readsThroughTranspose(const ir::Node *operand);
-GemmPlan planGemm(const ir::Node &matmul, int64_t maxBatch, const GemmConfig &cfg);
+/// `readThrough`: the transposes that are not computed (lower_graph.cpp: those
+/// read only by matmuls); the GEMM reads their operands. A transpose that is
+/// computed anyway is read as it is.
+GemmPlan planGemm(const ir::Node &matmul, int64_t maxBatch, const GemmConfig &cfg,
+                  const std::unordered_set<const ir::Node *> &readThrough);
 
 } // namespace nnc::codegen

@@ -127,16 +127,21 @@ Function *GemmKernels::microKernel(const KernelSpec &spec) {
       colMask[v] = laneMask(b, nValid, (int64_t)v * w);
   for (int r = 0; r < mr; ++r)
     rowA[r] = b.CreateInBoundsGEP(f32_, A, b.CreateMul(b.getInt64(r), rsA));
-  // Prefetch the C tile for writing: it is read and written after the K loop.
-  Function *prefetch = Intrinsic::getDeclaration(&m_, Intrinsic::prefetch, {ptr_});
-  for (int r = 0; r < mr; ++r) {
-    Value *row = b.CreateInBoundsGEP(f32_, C, b.CreateMul(b.getInt64(r), ldc));
-    cRow[r] = row;
-    for (int64_t off = 0; off < nr; off += 16)
-      b.CreateCall(prefetch, {b.CreateConstGEP1_64(f32_, row, off), b.getInt32(1), b.getInt32(3),
-                              b.getInt32(1)});
-    b.CreateCall(prefetch, {b.CreateConstGEP1_64(f32_, row, nr - 1), b.getInt32(1), b.getInt32(3),
-                            b.getInt32(1)});
+  for (int r = 0; r < mr; ++r)
+    cRow[r] = b.CreateInBoundsGEP(f32_, C, b.CreateMul(b.getInt64(r), ldc));
+  // Prefetch the C tile for writing (it is read and written after the K
+  // loop), unless the loop is too short to hide the misses.
+  if (!spec.compact) {
+    Function *prefetch = Intrinsic::getDeclaration(&m_, Intrinsic::prefetch, {ptr_});
+    gemmIf(b, b.CreateICmpSGE(kc, b.getInt64(32)), [&] {
+      for (int r = 0; r < mr; ++r) {
+        for (int64_t off = 0; off < nr; off += 16)
+          b.CreateCall(prefetch, {b.CreateConstGEP1_64(f32_, cRow[r], off), b.getInt32(1),
+                                  b.getInt32(3), b.getInt32(1)});
+        b.CreateCall(prefetch, {b.CreateConstGEP1_64(f32_, cRow[r], nr - 1), b.getInt32(1),
+                                b.getInt32(3), b.getInt32(1)});
+      }
+    });
   }
 
   // The K loop, unrolled by `unroll`, then one k at a time: the tile's
@@ -359,11 +364,13 @@ Function *GemmKernels::packB(bool transposed, int nv) {
         rowPtr[l] = b.CreateInBoundsGEP(f32_, src, b.CreateMul(b.CreateSelect(ok, col, b.getInt64(0)), ld));
         rowMask[l] = b.CreateSelect(ok, all, none);
       }
-      gemmLoop(b, b.getInt64(0), kWhole, b.getInt64(w), [&](Value *k0) {
+      // One w x w block at k0: all w k-rows, or (tail) the first `rows` of them.
+      auto block = [&](Value *k0, Value *rows) {
+        Value *kMask = rows ? laneMask(b, rows, 0) : nullptr;
         std::vector<Value *> x(w);
         for (int l = 0; l < w; ++l)
           x[l] = b.CreateMaskedLoad(vec_, b.CreateInBoundsGEP(f32_, rowPtr[l], k0), Align(4),
-                                    rowMask[l], zero);
+                                    kMask ? b.CreateAnd(rowMask[l], kMask) : rowMask[l], zero);
         // Butterfly transpose: at distance d, rows i and i+d swap their
         // off-diagonal d x d blocks.
         for (int d = w / 2; d >= 1; d /= 2) {
@@ -380,24 +387,21 @@ Function *GemmKernels::packB(bool transposed, int nv) {
             }
         }
         for (int l = 0; l < w; ++l) {
-          Value *at = b.CreateInBoundsGEP(f32_, panel,
-                                          b.CreateAdd(b.CreateMul(b.CreateAdd(k0, b.getInt64(l)), NR),
-                                                      b.getInt64((int64_t)v * w)));
-          b.CreateAlignedStore(x[l], at, packedAlign);
+          auto store = [&] {
+            Value *at = b.CreateInBoundsGEP(
+                f32_, panel,
+                b.CreateAdd(b.CreateMul(b.CreateAdd(k0, b.getInt64(l)), NR), b.getInt64((int64_t)v * w)));
+            b.CreateAlignedStore(x[l], at, packedAlign);
+          };
+          if (rows) // k-rows past kc belong to the next panel
+            gemmIf(b, b.CreateICmpSLT(b.getInt64(l), rows), store);
+          else
+            store();
         }
-      });
+      };
+      gemmLoop(b, b.getInt64(0), kWhole, b.getInt64(w), [&](Value *k0) { block(k0, nullptr); });
+      gemmIf(b, b.CreateICmpSLT(kWhole, kc), [&] { block(kWhole, b.CreateSub(kc, kWhole)); });
     }
-    // The last kc % w k-rows, element by element.
-    gemmLoop(b, kWhole, kc, b.getInt64(1), [&](Value *k) {
-      gemmLoop(b, b.getInt64(0), NR, b.getInt64(1), [&](Value *c) {
-        Value *col = b.CreateAdd(j0, c);
-        Value *ok = b.CreateICmpSLT(col, n);
-        Value *s = b.CreateInBoundsGEP(
-            f32_, src, b.CreateAdd(b.CreateMul(b.CreateSelect(ok, col, b.getInt64(0)), ld), k));
-        Value *x = b.CreateSelect(ok, b.CreateLoad(f32_, s), ConstantFP::get(f32_, 0.0));
-        b.CreateStore(x, b.CreateInBoundsGEP(f32_, panel, b.CreateAdd(b.CreateMul(k, NR), c)));
-      });
-    });
   });
   b.CreateRetVoid();
   return f;

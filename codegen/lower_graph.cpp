@@ -78,21 +78,22 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   LoweringOptions options;
   options.maxBatch = maxBatch;
   options.gemm = gemmConfigFor(target);
-  int64_t scratch = 0;
   std::unordered_map<const ir::Node *, int> matmulReads, reads;
-  for (auto &up : g.nodes()) {
-    if (up->kind == OpKind::MatMul)
-      scratch = std::max(scratch, planGemm(*up, maxBatch, options.gemm).scratchBytes);
+  for (auto &up : g.nodes())
     for (const ir::Node *op : up->operands) {
       ++reads[op];
       if (up->kind == OpKind::MatMul && readsThroughTranspose(op))
         ++matmulReads[op];
     }
-  }
   std::unordered_set<const ir::Node *> readThrough;
   for (auto [t, count] : matmulReads)
     if (count == reads[t] && t->group == 0)
       readThrough.insert(t);
+  options.readThrough = &readThrough;
+  int64_t scratch = 0;
+  for (auto &up : g.nodes())
+    if (up->kind == OpKind::MatMul)
+      scratch = std::max(scratch, planGemm(*up, maxBatch, options.gemm, readThrough).scratchBytes);
 
   // Buffers: bindings for the interface, workspace slots for intermediates.
   AddressTable addresses;

@@ -114,7 +114,9 @@ private:
 
 void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value *row)> &afterRow) {
   const GemmConfig &cfg = L.options().gemm;
-  GemmPlan p = planGemm(n, L.options().maxBatch, cfg);
+  static const std::unordered_set<const ir::Node *> none;
+  const auto *readThrough = L.options().readThrough;
+  GemmPlan p = planGemm(n, L.options().maxBatch, cfg, readThrough ? *readThrough : none);
   Operands o = operands(L, n, p);
   if (p.path == GemmPlan::Naive)
     return naive(L, n, p, o, afterRow);

@@ -29,6 +29,8 @@ struct LoweringOptions {
   int64_t maxBatch = 1;
   GemmConfig gemm;           // default: portable scalar code
   int64_t gemmScratch = -1;  // workspace byte offset of the scratch area
+  /// Transposes that are not computed: matmuls read their operands (gemm.h).
+  const std::unordered_set<const ir::Node *> *readThrough = nullptr;
 };
 
 class Lowering {

@@ -298,4 +298,46 @@ TEST(GemmTranspose, StillComputedForOtherReaders) {
     }
 }
 
+TEST(GemmTranspose, ComputedTransposeOfAnIntermediate) {
+  // t = transpose(reshape(w)) is computed (a reduction reads it too), so the
+  // matmul reads t itself: reshape(w)'s bytes may be reused once t is done.
+  for (const char *config : {"", "direct=0", "direct=1000000000"}) {
+    SCOPED_TRACE(config);
+    GemmEnv env(config);
+    ir::Graph g("t");
+    ir::Builder b(g);
+    const int64_t K = 24, N = 40;
+    Node *x = b.input("x", {DType::F32, Shape{B, K}});
+    Node *w = b.input("w", {DType::F32, Shape{N * K}});
+    Node *t = b.transpose(b.reshape(w, Shape{N, K})); // [K,N]
+    b.output("s", b.reduceSum(t, {0, 1}, false));
+    b.output("c", b.matmul(x, t));
+    codegen::JitCompiler jit;
+    codegen::KernelSignature sig = jit.add(g, "t", 32);
+    jit.compile(2);
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    std::vector<float> X(32 * K), W(N * K), S(1), C(32 * N);
+    for (float &v : X)
+      v = u(rng);
+    for (float &v : W)
+      v = u(rng);
+    std::map<std::string, void *> by = {{"x", X.data()}, {"w", W.data()}, {"s", S.data()}, {"c", C.data()}};
+    std::vector<void *> pointers;
+    for (const codegen::Binding &bd : sig.bindings)
+      pointers.push_back(by.at(bd.name));
+    std::vector<double> workspace(sig.workspaceBytes / 8 + 16, std::numeric_limits<double>::quiet_NaN());
+    jit.lookup("t")(pointers.data(), 32, workspace.data());
+    for (int64_t i = 0; i < 32; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        double ref = 0, scale = 0;
+        for (int64_t k = 0; k < K; ++k) {
+          ref += (double)X[i * K + k] * W[j * K + k];
+          scale += std::fabs((double)X[i * K + k] * W[j * K + k]);
+        }
+        ASSERT_NEAR(C[i * N + j], ref, K * std::ldexp(1.0, -24) * scale) << i << "," << j;
+      }
+  }
+}
+
 } // namespace
