@@ -175,7 +175,7 @@ Value *Lowering::scalarUnary(OpKind k, Value *x) {
       return emitSigmoid(b_, x);
     return b_.CreateFDiv(one, b_.CreateFAdd(one, exp(b_.CreateFNeg(x))));
   case OpKind::Tanh: return isVectorMathType(t) ? emitTanh(b_, x) : libm("tanh", x);
-  case OpKind::Erf: return libm(t->isFloatTy() ? "erff" : "erf", x);
+  case OpKind::Erf: return isVectorMathType(t) ? emitErf(b_, x) : libm("erf", x);
   case OpKind::Abs: return b_.CreateUnaryIntrinsic(Intrinsic::fabs, x);
   default: break;
   }

@@ -1,4 +1,4 @@
-// Branch-free float32 exp, log, tanh and sigmoid in LLVM IR (see the header
+// Branch-free float32 exp, log, tanh, sigmoid and erf in LLVM IR (see the header
 // for the formulas, their sources and the measured errors). Everything works
 // lane-wise on a float or a vector of floats: constants are splats of the
 // operand's type, integer work happens on the same-shaped i32 type.
@@ -187,6 +187,34 @@ Value *emitSigmoid(IRBuilderBase &b, Value *x) {
   Value *res = m.add(q0, corr);
   res = b.CreateSelect(b.CreateAnd(neg, b.CreateFCmpOLT(y, m.f(-80.0))), tiny, res);
   return b.CreateSelect(b.CreateFCmpUNO(x, x), x, res);
+}
+
+Value *emitErf(IRBuilderBase &b, Value *x) {
+  Math m(b, x);
+  Value *ax = m.fabs(x);
+  // |x| < 1: x + x·Q(x²), Q(0) = 2/sqrt(pi) - 1 (so the leading term is
+  // exact and Q's rounding errors are scaled down).
+  static const double Q[] = {7.806903159e-05, -7.997853099e-04, 5.187162198e-03, -2.685334720e-02,
+                             1.128357872e-01, -3.761262596e-01, 1.283791661e-01};
+  Value *small = m.fma(x, m.horner(m.mul(x, x), Q), x);
+  // Otherwise 1 - e^(-x²)·G(1/|x|), G(t) ≈ erfc(x)·e^(x²) (≈ t/sqrt(pi) for
+  // large x); erf is 1 in float beyond 3.92. x² = hi + lo exactly (FMA) and
+  // e^-(hi + lo) = e^-hi·(1 - lo); e^-hi = 2^n·(1 + s) from expParts, scaled
+  // with one rounding. NaN stays NaN (ordered compare, then NaN arithmetic).
+  static const double G[] = {7.089345716e-03,  -6.019444019e-02, 2.286415845e-01,
+                             -5.075364113e-01, 7.083267570e-01,  -5.772874951e-01,
+                             7.438272983e-02,  5.534808636e-01,  6.806422025e-04};
+  Value *a = b.CreateSelect(b.CreateFCmpOGT(ax, m.f(4.0)), m.f(4.0), ax);
+  Value *g = m.horner(b.CreateFDiv(m.f(1.0), a), G);
+  Value *hi = m.mul(a, a);
+  Value *lo = m.fma(a, a, b.CreateFNeg(hi));
+  auto [n, s] = expParts(m, b.CreateFNeg(hi)); // n in [-24, -1]
+  Value *p2 = m.pow2(n);
+  Value *e = m.fma(p2, s, p2);
+  e = m.fma(e, b.CreateFNeg(lo), e);
+  Value *large = m.fma(b.CreateFNeg(e), g, m.f(1.0));
+  Value *res = b.CreateSelect(b.CreateFCmpOLT(ax, m.f(1.0)), small, large);
+  return b.CreateBinaryIntrinsic(Intrinsic::copysign, res, x);
 }
 
 } // namespace nnc::codegen

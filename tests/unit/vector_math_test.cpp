@@ -1,4 +1,4 @@
-// codegen/vector_math: the branch-free float32 exp, log, tanh and sigmoid
+// codegen/vector_math: the branch-free float32 exp, log, tanh, sigmoid and erf
 // against libm in double precision rounded to float (the correctly rounded
 // result but for rare double-rounding ties). Each function is JIT-compiled in
 // a small module of its own, in three forms: a scalar loop without
@@ -44,7 +44,8 @@ namespace {
 
 // The bounds stated in codegen/vector_math.h (max ulps over all floats), with
 // FMA and without (sigmoid's error compensation needs exact FMA residuals).
-constexpr int64_t kExpUlp = 1, kLogUlp = 1, kTanhUlp = 1, kSigmoidUlp = 1, kSigmoidUlpNoFma = 2;
+constexpr int64_t kExpUlp = 1, kLogUlp = 1, kTanhUlp = 1, kSigmoidUlp = 1, kSigmoidUlpNoFma = 2,
+                  kErfUlp = 1;
 
 using Emit = std::function<Value *(IRBuilderBase &, Value *)>;
 using KernelFn = void (*)(const float *in, float *out, int64_t n);
@@ -72,6 +73,8 @@ const MathCase kCases[] = {
      kTanhUlp, -3.33332819422E-1f, -3.3333E-1f},
     {"sigmoid", ir::OpKind::Sigmoid, codegen::emitSigmoid, sigmoidRef, kSigmoidUlp,
      kSigmoidUlpNoFma, 1.6666665459E-1f, 1.666E-1f},
+    {"erf", ir::OpKind::Erf, codegen::emitErf, [](double x) { return std::erf(x); }, kErfUlp,
+     kErfUlp, -3.761262596e-01f, -3.7612e-01f},
 };
 
 /// Position of a float on the number line in ulps: adjacent floats differ by
@@ -213,7 +216,8 @@ std::vector<float> sweepInputs(double lo, double hi) {
       -below, 88.72283f, 88.72284f, 88.7f, 89.0f, 89.5f, -87.33654f, -87.34f, -100.0f, -103.97f,
       -103.98f, -104.0f, -104.5f, -150.0f, 9.0f, 9.1f, -9.1f, 44.4f, 44.5f, -44.5f, 1e-20f,
       -1e-20f, 1.0000001f, 0.99999994f, 2.0f, 0.70710677f, 0.7071068f, 1.4142135f, 1.4142137f,
-      -16.6362457f, 16.2889595f, -80.0f, -80.00001f, 80.0f, -1.94885457f};
+      -16.6362457f, 16.2889595f, -80.0f, -80.00001f, 80.0f, -1.94885457f, 0.995429933f, 1.01168537f,
+      0.99999994f, 3.92f, 3.93f};
   // clang-format on
   for (float v : special)
     in.push_back(v);
@@ -312,6 +316,7 @@ TEST(VectorMath, ExpAccuracy) { checkAccuracy(kCases[0], -104, 89); }
 TEST(VectorMath, LogAccuracy) { checkAccuracy(kCases[1], 0, 1e4); }
 TEST(VectorMath, TanhAccuracy) { checkAccuracy(kCases[2], -10, 10); }
 TEST(VectorMath, SigmoidAccuracy) { checkAccuracy(kCases[3], -110, 20); }
+TEST(VectorMath, ErfAccuracy) { checkAccuracy(kCases[4], -5, 5); }
 
 TEST(VectorMath, ExpSpecialValues) {
   checkSpecial(kCases[0], {{0.0f, 1.0f},
@@ -369,6 +374,18 @@ TEST(VectorMath, SigmoidSpecialValues) {
                            {-200.0f, 0.0f},
                            {-90.0f, (float)sigmoidRef(-90.0)}, // a denormal, not 1/inf = 0
                            {-103.28f, kDenormMin}});
+}
+
+TEST(VectorMath, ErfSpecialValues) {
+  checkSpecial(kCases[4], {{0.0f, 0.0f},
+                           {-0.0f, -0.0f},
+                           {kInf, 1.0f},
+                           {-kInf, -1.0f},
+                           {kNaN, kNaN},
+                           {4.0f, 1.0f},
+                           {-10.0f, -1.0f},
+                           {1.0f, (float)std::erf(1.0)},
+                           {kDenormMin, (float)std::erf((double)kDenormMin)}});
 }
 
 TEST(VectorMath, MutatedCoefficientExceedsBound) {
@@ -482,3 +499,4 @@ TEST(VectorMath, DISABLED_ExhaustiveExp) { exhaustive(kCases[0]); }
 TEST(VectorMath, DISABLED_ExhaustiveLog) { exhaustive(kCases[1]); }
 TEST(VectorMath, DISABLED_ExhaustiveTanh) { exhaustive(kCases[2]); }
 TEST(VectorMath, DISABLED_ExhaustiveSigmoid) { exhaustive(kCases[3]); }
+TEST(VectorMath, DISABLED_ExhaustiveErf) { exhaustive(kCases[4]); }
