@@ -146,13 +146,18 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
     p.scratchBytes = p.packB ? 64 + p.bPackedBytes : 0;
     return p;
   }
+  // Narrow N: the accumulators fewer vectors leave free take more rows; at
+  // most 8 rows of a row-major A read in place (rows K*4 bytes apart may all
+  // map to the same L1 set).
   p.mr = cfg.mr;
+  if (p.nv < cfg.nv)
+    p.mr = std::max(cfg.mr, std::min(cfg.mr * cfg.nv / p.nv, p.transA || cfg.packA ? 64 : 8));
   // Packing a row-major B pays when its panels are read for several row
   // blocks and its rows are far apart (each k-row on its own page).
   p.packB = p.transB || cfg.packB == 1 || (cfg.packB < 0 && p.maxM > cfg.mc && p.maxN >= 512);
   p.bPackedBytes = p.packB ? roundUp(p.maxK * roundUp(p.maxN, nr) * 4, 64) : 0;
-  int64_t mc = std::min(cfg.mc, roundUp(p.maxM, cfg.mr));
-  int64_t aBytes = cfg.packA ? roundUp(mc * std::max(cfg.kcStride(), cfg.kc) * 4, 64) : 0;
+  p.mc = roundUp(std::min(cfg.mc, p.maxM), p.mr);
+  int64_t aBytes = cfg.packA ? roundUp(p.mc * std::max(cfg.kcStride(), cfg.kc) * 4, 64) : 0;
   p.scratchBytes = p.packB || cfg.packA ? 64 + p.bPackedBytes + aBytes : 0;
   return p;
 }

@@ -72,6 +72,7 @@ struct GemmPlan {
   bool transA = false, transB = false;
   bool packB = false;        // B is packed into the scratch area
   int mr = 1, nv = 1;        // the micro-tile of this matmul (nv may be less than cfg.nv for narrow N)
+  int64_t mc = 1;            // blocked path: rows per block (a multiple of mr)
   int64_t maxM = 0, maxK = 0, maxN = 0;
   int64_t scratchBytes = 0;  // packing buffers, including 64 bytes of alignment slack
   int64_t bPackedBytes = 0;  // offset of packed A after the (aligned) packed B

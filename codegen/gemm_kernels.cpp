@@ -125,8 +125,16 @@ Function *GemmKernels::microKernel(const KernelSpec &spec) {
   if (!packedB) // B is read in place: mask its loads past nValid
     for (int v = 0; v < nv; ++v)
       colMask[v] = laneMask(b, nValid, (int64_t)v * w);
-  for (int r = 0; r < mr; ++r)
-    rowA[r] = b.CreateInBoundsGEP(f32_, A, b.CreateMul(b.getInt64(r), rsA));
+  // A read in place: rows past mValid repeat the last valid row (never read
+  // past the matrix); packed panels are zero-padded.
+  for (int r = 0; r < mr; ++r) {
+    Value *row = b.getInt64(r);
+    if (a == APanel::Strided && r > 0)
+      row = b.CreateSelect(b.CreateICmpSLT(row, mValid), row,
+                           b.CreateBinaryIntrinsic(Intrinsic::smax, b.CreateSub(mValid, b.getInt64(1)),
+                                                   b.getInt64(0)));
+    rowA[r] = b.CreateInBoundsGEP(f32_, A, b.CreateMul(row, rsA));
+  }
   for (int r = 0; r < mr; ++r)
     cRow[r] = b.CreateInBoundsGEP(f32_, C, b.CreateMul(b.getInt64(r), ldc));
   // Prefetch the C tile for writing (it is read and written after the K

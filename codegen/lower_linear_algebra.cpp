@@ -177,7 +177,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   APanel layout = !cfg.packA ? APanel::Strided : p.transA ? APanel::KMajor : APanel::RowPanels;
   Function *packA = cfg.packA ? kernels.packA(p.transA, p.mr) : nullptr;
   KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false);
-  Value *MC = b.getInt64(std::min<int64_t>(cfg.mc, (p.maxM + p.mr - 1) / p.mr * p.mr));
+  Value *MC = b.getInt64(p.mc);
   // At least one K block, so that K = 0 (an empty batch) still writes zeros.
   Value *kBlocks = b.CreateBinaryIntrinsic(Intrinsic::smax, ceilDiv(b, o.K, cfg.kc), b.getInt64(1));
   gemmLoop(b, b.getInt64(0), o.M, MC, [&](Value *ic) {
