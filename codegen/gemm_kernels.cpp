@@ -362,11 +362,12 @@ Function *GemmKernels::packB(bool transposed, int nv) {
     // Transposed: w columns of the panel are w rows of src; load w x w
     // blocks, transpose them in registers, store w k-rows of the panel.
     Value *kWhole = b.CreateMul(b.CreateSDiv(kc, b.getInt64(w)), b.getInt64(w));
-    for (int v = 0; v < nv; ++v) {
+    // One w-column slice c0 of the panel at a time (a loop, not unrolled: less code).
+    gemmLoop(b, b.getInt64(0), NR, b.getInt64(w), [&](Value *c0) {
       std::vector<Value *> rowPtr(w), rowMask(w);
       Constant *all = Constant::getAllOnesValue(mask_), *none = Constant::getNullValue(mask_);
       for (int l = 0; l < w; ++l) {
-        Value *col = b.CreateAdd(j0, b.getInt64((int64_t)v * w + l));
+        Value *col = b.CreateAdd(b.CreateAdd(j0, c0), b.getInt64(l));
         Value *ok = b.CreateICmpSLT(col, n);
         // Columns past n read row 0 with an all-false mask (zeros).
         rowPtr[l] = b.CreateInBoundsGEP(f32_, src, b.CreateMul(b.CreateSelect(ok, col, b.getInt64(0)), ld));
@@ -398,7 +399,7 @@ Function *GemmKernels::packB(bool transposed, int nv) {
           auto store = [&] {
             Value *at = b.CreateInBoundsGEP(
                 f32_, panel,
-                b.CreateAdd(b.CreateMul(b.CreateAdd(k0, b.getInt64(l)), NR), b.getInt64((int64_t)v * w)));
+                b.CreateAdd(b.CreateMul(b.CreateAdd(k0, b.getInt64(l)), NR), c0));
             b.CreateAlignedStore(x[l], at, packedAlign);
           };
           if (rows) // k-rows past kc belong to the next panel
@@ -409,7 +410,7 @@ Function *GemmKernels::packB(bool transposed, int nv) {
       };
       gemmLoop(b, b.getInt64(0), kWhole, b.getInt64(w), [&](Value *k0) { block(k0, nullptr); });
       gemmIf(b, b.CreateICmpSLT(kWhole, kc), [&] { block(kWhole, b.CreateSub(kc, kWhole)); });
-    }
+    });
   });
   b.CreateRetVoid();
   return f;
