@@ -165,7 +165,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     return;
   }
 
-  // Blocked: all of B packed once (K blocks of kc, panel-major within).
+  // Blocked. B packed once if the plan says so (K blocks of kc, panel-major
+  // within), else read in place.
   Value *KC = b.getInt64(cfg.kc);
   if (p.packB)
     gemmLoop(b, b.getInt64(0), o.K, KC, [&](Value *pc) {
@@ -176,6 +177,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     });
   APanel layout = !cfg.packA ? APanel::Strided : p.transA ? APanel::KMajor : APanel::RowPanels;
   Function *packA = cfg.packA ? kernels.packA(p.transA, p.mr) : nullptr;
+  // With AVX-512 a masked load of B costs what a plain one does: packed and
+  // in-place B share the in-place kernels (fewer kernels to compile).
   KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false);
   Value *MC = b.getInt64(p.mc);
   // At least one K block, so that K = 0 (an empty batch) still writes zeros.
