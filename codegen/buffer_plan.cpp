@@ -20,7 +20,7 @@ BufferPlan planWorkspace(const ir::Graph &g, int64_t maxBatch,
   int kernels = 0, lastGroup = 0;
   for (auto &up : g.nodes()) {
     const ir::Node *n = up.get();
-    if (isEffect(n->kind) || ir::opArity(n->kind) == 0)
+    if (!ir::hasKernel(n->kind))
       continue;
     if (!(n->group && n->group == lastGroup))
       ++kernels;

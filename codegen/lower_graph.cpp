@@ -18,15 +18,6 @@ namespace {
 
 constexpr int64_t kAlign = 64;
 
-bool hasWorkspaceSlot(OpKind k) {
-  switch (k) {
-  case OpKind::Input: case OpKind::Param: case OpKind::State: case OpKind::Constant:
-  case OpKind::BatchSize: case OpKind::Assign: case OpKind::Output:
-    return false;
-  default:
-    return true;
-  }
-}
 
 void lowerNode(Lowering &L, const ir::Node &n) {
   switch (n.kind) {
@@ -135,7 +126,7 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   // Workspace slots for the intermediates in memory, reusing the bytes of
   // values no later kernel reads (buffer_plan.h).
   auto inMemory = [&](const ir::Node &n) {
-    if (!hasWorkspaceSlot(n.kind) || readThrough.count(&n))
+    if (!ir::hasKernel(n.kind) || readThrough.count(&n))
       return false;
     bool registerOnly = n.group && ir::isFusibleElementwise(n.kind) && !stored.count(&n);
     return !registerOnly;
@@ -167,7 +158,7 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   };
   int lastGroup = 0;
   for (auto &up : g.nodes()) {
-    if (!hasWorkspaceSlot(up->kind) || (up->group && up->group == lastGroup) ||
+    if (!ir::hasKernel(up->kind) || (up->group && up->group == lastGroup) ||
         readThrough.count(up.get()))
       continue;
     lastGroup = up->group;

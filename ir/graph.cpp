@@ -49,6 +49,10 @@ bool isElementwiseBinary(OpKind k) {
   }
 }
 
+bool hasKernel(OpKind k) {
+  return opArity(k) != 0 && k != OpKind::Assign && k != OpKind::Output;
+}
+
 std::string Initializer::str() const {
   switch (kind) {
   case Zeros: return "zeros()";

@@ -20,6 +20,9 @@ const char *opName(OpKind k);
 int opArity(OpKind k);
 bool isElementwiseUnary(OpKind k);
 bool isElementwiseBinary(OpKind k);
+/// Ops computed by a kernel: all but the leaves (input, param, state,
+/// constant, batch_size) and the effects (assign, output).
+bool hasKernel(OpKind k);
 
 /// Where a node came from in the model source; line 0 means unknown.
 struct SourceLoc {

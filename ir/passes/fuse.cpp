@@ -23,16 +23,6 @@ namespace nnc::ir::passes {
 
 namespace {
 
-bool hasKernel(OpKind k) {
-  switch (k) {
-  case OpKind::Input: case OpKind::Param: case OpKind::State: case OpKind::Constant:
-  case OpKind::BatchSize: case OpKind::Assign: case OpKind::Output:
-    return false;
-  default:
-    return true;
-  }
-}
-
 struct GroupState {
   Shape shape;
   bool hasHead = false;
