@@ -502,8 +502,8 @@ def render(a, meta, results, gemm_rows, comp):
         add("## GEMM alone (n × n × n, float32)")
         add("")
         add("nnc: `nnc-bench --gemm n,n,n`, a graph with one matmul of an input [n,n] and a param "
-            "[n,n] (the batch dimension is M), compiled by the same JIT; its kernels run on one "
-            "thread today, so its 2-thread rows measure the same code. oneDNN: `dnnl_sgemm`.")
+            "[n,n] (the batch dimension is M), compiled by the same JIT for the row's threads "
+            "(rows split across them). oneDNN: `dnnl_sgemm`.")
         add("")
         add("| n | threads | nnc GFLOP/s | oneDNN GFLOP/s | nnc ÷ oneDNN | nnc max rel. error | others |")
         add("|---|---|---|---|---|---|---|")

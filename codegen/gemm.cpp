@@ -68,6 +68,7 @@ void applyOverride(GemmConfig &c, int naturalLanes, int regs) {
     else if (key == "on") o.enabled = v != 0;
     else if (key == "packb") o.packB = (int)v;
     else if (key == "direct") o.directMaxMacs = v;
+    else if (key == "par") o.parallelMinMacs = v;
     else
       throw std::runtime_error("NNC_GEMM: unknown key '" + key + "'");
   }
@@ -133,7 +134,7 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
   if (!cfg.enabled || mm.type.dtype != ir::DType::F32 || !hasBuffer(p.a) || !hasBuffer(p.b))
     return p; // naive loops (f64, splat constants)
 
-  int64_t macs = p.maxM * p.maxN * p.maxK;
+  int64_t macs = p.macs = p.maxM * p.maxN * p.maxK;
   p.path = macs <= cfg.directMaxMacs || p.maxM < 2 ? GemmPlan::Direct : GemmPlan::Blocked;
   // Narrow N: fewer vectors per row instead of computing masked-off columns.
   p.nv = (int)std::min<int64_t>(cfg.nv, (p.maxN + cfg.lanes - 1) / cfg.lanes);

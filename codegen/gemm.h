@@ -12,6 +12,9 @@
 //          by default the micro-kernel reads A in place with its strides]
 //         for each B panel (jr): for each row panel (ir): micro-kernel
 //       afterRow(i) for the block's rows (now final)
+//   threads (a kernel compiled for several, M*N*K >= parallelMinMacs):
+//     the row blocks are split across them (B packed first, its K blocks in
+//     parallel); each C element is computed as on one thread.
 //   direct path (tiny shapes, M*N*K <= directMaxMacs): one K block, A and B
 //     read in place (a transposed B is packed); afterRow per row panel.
 //
@@ -27,7 +30,7 @@
 // --target/--cpu): AVX-512 4x64 tiles (16 zmm accumulators), AVX/AVX2 and
 // SSE 6 x 2 vectors, NEON 8 x 3, scalar 4 x 2. Developer override
 // (benchmarks, tests), any subset:
-//   NNC_GEMM="lanes=8,mr=6,nv=2,kc=256,mc=96,ku=2,packa=1,packb=0,dmr=4,direct=32768,on=1"
+//   NNC_GEMM="lanes=8,mr=6,nv=2,kc=256,mc=96,ku=2,packa=1,packb=0,dmr=4,direct=32768,par=1048576,on=1"
 // lanes is capped at what the target supports; lanes=1 is plain scalar code;
 // on=0 switches to the reference loop nest.
 #pragma once
@@ -53,6 +56,10 @@ struct GemmConfig {
   int packB = -1;           // blocked path, row-major B: 1 pack, 0 read in place, -1 decide by shape
   int directMr = 4;         // the direct path's tile: directMr x (nv * lanes)
   int64_t directMaxMacs = 32768; // M*N*K (B = maxBatch) at or below: direct path
+  /// Blocked path, M*N*K (B = maxBatch) at or above: the rows are split
+  /// across threads (when the kernel has more than one); below, waking a
+  /// second thread costs about what it saves.
+  int64_t parallelMinMacs = int64_t(1) << 20;
 
   int nr() const { return nv * lanes; }
   /// Row stride (floats) of a packed A row panel (packA=1): kc padded so
@@ -74,6 +81,7 @@ struct GemmPlan {
   int mr = 1, nv = 1;        // the micro-tile of this matmul (nv may be less than cfg.nv for narrow N)
   int64_t mc = 1;            // blocked path: rows per block (a multiple of mr)
   int64_t maxM = 0, maxK = 0, maxN = 0;
+  int64_t macs = 0;          // maxM * maxN * maxK
   int64_t scratchBytes = 0;  // packing buffers, including 64 bytes of alignment slack
   int64_t bPackedBytes = 0;  // offset of packed A after the (aligned) packed B
 };

@@ -2,6 +2,7 @@
 
 #include "codegen/host_target.h"
 #include "codegen/lower_graph.h"
+#include "runtime/parallel_for.h"
 
 #include <algorithm>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -22,6 +23,7 @@ struct JitCompiler::Impl {
   std::string text;
   std::unique_ptr<orc::LLJIT> jit;
   std::unique_ptr<TargetMachine> tm; // the host, created by the first add()
+  int threads = 1;
 };
 
 namespace {
@@ -30,7 +32,9 @@ namespace {
 }
 } // namespace
 
-JitCompiler::JitCompiler() : impl_(std::make_unique<Impl>()) {}
+JitCompiler::JitCompiler(int threads) : impl_(std::make_unique<Impl>()) {
+  impl_->threads = std::max(1, threads);
+}
 JitCompiler::~JitCompiler() = default;
 
 KernelSignature JitCompiler::add(const ir::Graph &g, const std::string &symbol, int64_t maxBatch) {
@@ -38,7 +42,7 @@ KernelSignature JitCompiler::add(const ir::Graph &g, const std::string &symbol, 
   auto module = std::make_unique<Module>(symbol, *ctx);
   if (!impl_->tm) // the host: it picks the GEMM's vector width
     impl_->tm = createHostTargetMachine();
-  KernelSignature sig = lowerGraph(g, symbol, maxBatch, *module, impl_->tm.get());
+  KernelSignature sig = lowerGraph(g, symbol, maxBatch, *module, impl_->tm.get(), impl_->threads);
   impl_->modules.emplace_back(std::move(module), std::move(ctx));
   return sig;
 }
@@ -72,6 +76,11 @@ void JitCompiler::compile(int optLevel, bool keepLlvmText) {
   if (!gen)
     fail("cannot expose libm to the JIT", gen.takeError());
   impl_->jit->getMainJITDylib().addGenerator(std::move(*gen));
+  orc::SymbolMap runtime;
+  runtime[impl_->jit->mangleAndIntern("nnc_parallel_for")] = {
+      orc::ExecutorAddr::fromPtr(&nnc_parallel_for), JITSymbolFlags::Exported};
+  if (Error e = impl_->jit->getMainJITDylib().define(orc::absoluteSymbols(std::move(runtime))))
+    fail("cannot give the JIT the thread pool", std::move(e));
   if (!keepLlvmText) // optimize each module when it is first needed, on a compile thread
     impl_->jit->getIRTransformLayer().setTransform(
         [optLevel](orc::ThreadSafeModule tsm,

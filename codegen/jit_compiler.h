@@ -2,7 +2,8 @@
 // optimized for the host CPU and JIT-compiled with ORC LLJIT. Modules are
 // optimized and compiled when first looked up, on up to two compile threads,
 // so kernels looked up together (lookupAll) compile in parallel. No LLVM
-// types leak out.
+// types leak out. Kernels compiled for several threads call
+// nnc_parallel_for (runtime/parallel_for.h), which the JIT links in.
 #pragma once
 #include "codegen/kernel_abi.h"
 #include "ir/graph.h"
@@ -15,7 +16,8 @@ namespace nnc::codegen {
 
 class JitCompiler {
 public:
-  JitCompiler();
+  /// Kernels split their large loops across `threads` threads (1: none).
+  explicit JitCompiler(int threads = 1);
   ~JitCompiler();
 
   /// Lowers `g` to a kernel named `symbol` for batches of at most maxBatch.

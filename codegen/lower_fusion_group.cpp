@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace nnc::codegen {
@@ -18,6 +19,11 @@ using namespace llvm;
 using ir::OpKind;
 
 namespace {
+
+/// Elementwise groups of at least this many elements (B = maxBatch) are
+/// split across threads, in chunks of kParallelChunk elements.
+constexpr int64_t kParallelMinElements = int64_t(1) << 16;
+constexpr int64_t kParallelChunk = 4096;
 
 class GroupEmitter {
 public:
@@ -30,14 +36,30 @@ public:
     if (g_.reduction)
       initReduction();
     if (g_.head) {
-      // Rows of the head's [M,N] result; the epilogue walks row i.
-      Value *N = L_.dim(s.dims[1]);
+      // Rows of the head's [M,N] result; the epilogue walks row i (and only
+      // row i: the fuse pass gives no reduction tail to a matmul-headed
+      // group, so rows may be split across threads).
+      if (g_.reduction)
+        throw std::logic_error("codegen: a fusion group with a matmul head and a reduction tail");
       lowerMatMul(L_, *g_.head, [&](Value *i) {
-        L_.loop(N, [&](Value *j) { element({i, j}); });
+        L_.loop(L_.dim(s.dims[1]), [&](Value *j) { element({i, j}); });
       });
       return;
     }
     if (flatOk()) {
+      // Large loops without a reduction are split across threads in chunks.
+      if (!g_.reduction && s.numElements(L_.options().maxBatch) >= kParallelMinElements) {
+        auto &b = L_.b();
+        Value *chunk = L_.i64(kParallelChunk);
+        Value *n = L_.numElements(s);
+        Value *chunks = b.CreateSDiv(b.CreateAdd(n, L_.i64(kParallelChunk - 1)), chunk);
+        L_.parallelFor(chunks, [&](Value *first, Value *end) {
+          Value *count = L_.numElements(s);
+          Value *stop = b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateMul(end, chunk), count);
+          L_.loop(b.CreateMul(first, chunk), stop, [&](Value *i) { element({}, i); });
+        });
+        return;
+      }
       L_.loop(L_.numElements(s), [&](Value *i) { element({}, i); });
       return;
     }

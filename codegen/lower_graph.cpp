@@ -57,7 +57,7 @@ Function *kernelFunction(Module &m, const std::string &name, GlobalValue::Linkag
 } // namespace
 
 KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_t maxBatch,
-                           Module &m, const TargetMachine *target) {
+                           Module &m, const TargetMachine *target, int threads) {
   KernelSignature sig;
   sig.symbol = symbol;
   sig.maxBatch = maxBatch;
@@ -69,6 +69,7 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   LoweringOptions options;
   options.maxBatch = maxBatch;
   options.gemm = gemmConfigFor(target);
+  options.threads = threads;
   std::unordered_map<const ir::Node *, int> matmulReads, reads;
   for (auto &up : g.nodes())
     for (const ir::Node *op : up->operands) {

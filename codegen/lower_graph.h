@@ -13,8 +13,10 @@ class TargetMachine;
 namespace nnc::codegen {
 
 /// `target` is the machine the code is for (it picks the GEMM's vector
-/// width); null means portable scalar code.
+/// width); null means portable scalar code. With threads > 1, large matmuls
+/// and elementwise loops call nnc_parallel_for (runtime/parallel_for.h).
 KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_t maxBatch,
-                           llvm::Module &m, const llvm::TargetMachine *target = nullptr);
+                           llvm::Module &m, const llvm::TargetMachine *target = nullptr,
+                           int threads = 1);
 
 } // namespace nnc::codegen

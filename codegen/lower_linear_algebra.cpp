@@ -117,26 +117,33 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   static const std::unordered_set<const ir::Node *> none;
   const auto *readThrough = L.options().readThrough;
   GemmPlan p = planGemm(n, L.options().maxBatch, cfg, readThrough ? *readThrough : none);
-  Operands o = operands(L, n, p);
   if (p.path == GemmPlan::Naive)
-    return naive(L, n, p, o, afterRow);
+    return naive(L, n, p, operands(L, n, p), afterRow);
 
   auto &b = L.b();
   Type *f32 = b.getFloatTy();
   GemmKernels kernels(L.module(), cfg);
   const int64_t nr = (int64_t)p.nv * cfg.lanes;
-  Value *A = L.storage(p.a), *B = L.storage(p.b), *C = L.storage(&n);
-  Value *ldA = p.transA ? o.M : o.K; // row stride of A's buffer
-  Value *ldB = p.transB ? o.K : o.N; // row stride of B's buffer
-  Value *Bp = nullptr, *Ap = nullptr;
-  if (p.scratchBytes > 0) {
-    // The scratch area, aligned to 64 bytes (the workspace may be less aligned).
-    Value *base = L.workspace(L.options().gemmScratch);
-    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), b.getInt64(63));
-    Bp = b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
-    Ap = b.CreateInBoundsGEP(b.getInt8Ty(), Bp, b.getInt64(p.bPackedBytes));
-  }
-  Value *Npad = b.CreateMul(ceilDiv(b, o.N, nr), b.getInt64(nr));
+  // The values every part below starts from, made in the function being
+  // emitted (a parallel part runs in a task function of its own).
+  struct Frame {
+    Operands o;
+    Value *A, *B, *C, *ldA = nullptr, *ldB = nullptr, *Bp = nullptr, *Ap = nullptr, *Npad = nullptr;
+  };
+  auto frame = [&]() {
+    Frame f{operands(L, n, p), L.storage(p.a), L.storage(p.b), L.storage(&n)};
+    f.ldA = p.transA ? f.o.M : f.o.K; // row stride of A's buffer
+    f.ldB = p.transB ? f.o.K : f.o.N; // row stride of B's buffer
+    if (p.scratchBytes > 0) {
+      // The scratch area, aligned to 64 bytes (the workspace may be less aligned).
+      Value *base = L.workspace(L.options().gemmScratch);
+      Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), b.getInt64(63));
+      f.Bp = b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
+      f.Ap = b.CreateInBoundsGEP(b.getInt8Ty(), f.Bp, b.getInt64(p.bPackedBytes));
+    }
+    f.Npad = b.CreateMul(ceilDiv(b, f.o.N, nr), b.getInt64(nr));
+    return f;
+  };
   auto rowsDone = [&](Value *first, Value *end) {
     if (afterRow)
       gemmLoop(b, first, end, b.getInt64(1), [&](Value *i) { afterRow(i); });
@@ -144,19 +151,21 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
 
   if (p.path == GemmPlan::Direct) {
     // No packing of A; B in place, or (transposed) packed as one K block.
+    Frame f = frame();
+    const Operands &o = f.o;
     Value *panelStride = b.getInt64(nr), *ldb = o.N;
-    Value *Bsrc = B;
+    Value *Bsrc = f.B;
     if (p.packB) {
-      b.CreateCall(kernels.packB(p.transB, p.nv), {B, ldB, o.K, o.N, Bp});
-      Bsrc = Bp, panelStride = b.CreateMul(o.K, b.getInt64(nr)), ldb = b.getInt64(nr);
+      b.CreateCall(kernels.packB(p.transB, p.nv), {f.B, f.ldB, o.K, o.N, f.Bp});
+      Bsrc = f.Bp, panelStride = b.CreateMul(o.K, b.getInt64(nr)), ldb = b.getInt64(nr);
     }
     KernelPicker ukr(kernels, cfg, APanel::Strided, false, p.mr, p.nv, p.maxM, p.maxN, true);
     gemmLoop(b, b.getInt64(0), o.M, b.getInt64(p.mr), [&](Value *i0) {
-      Value *a = b.CreateInBoundsGEP(f32, A, b.CreateMul(i0, o.rsA));
+      Value *a = b.CreateInBoundsGEP(f32, f.A, b.CreateMul(i0, o.rsA));
       Value *mValid = b.CreateSub(o.M, i0);
       gemmLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
         Value *bp = b.CreateInBoundsGEP(f32, Bsrc, b.CreateMul(b.CreateSDiv(j0, b.getInt64(nr)), panelStride));
-        Value *c = b.CreateInBoundsGEP(f32, C, b.CreateAdd(b.CreateMul(i0, o.N), j0));
+        Value *c = b.CreateInBoundsGEP(f32, f.C, b.CreateAdd(b.CreateMul(i0, o.N), j0));
         Value *nValid = b.CreateSub(o.N, j0);
         ukr.call(b, {a, o.rsA, o.csA, bp, ldb, c, o.N, o.K, mValid, nValid, b.getFalse()}, mValid, nValid);
       });
@@ -165,53 +174,80 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     return;
   }
 
-  // Blocked. B packed once if the plan says so (K blocks of kc, panel-major
-  // within), else read in place.
+  // Blocked. Threads split the rows (units of mr rows, each C element is
+  // still computed by one thread in the same order, so results do not depend
+  // on the thread count); a packed A would need a scratch area per thread.
+  const bool parallel = L.options().threads > 1 && p.macs >= cfg.parallelMinMacs && !cfg.packA;
   Value *KC = b.getInt64(cfg.kc);
-  if (p.packB)
-    gemmLoop(b, b.getInt64(0), o.K, KC, [&](Value *pc) {
-      Value *kc = smin(b, KC, b.CreateSub(o.K, pc));
-      Value *src = b.CreateInBoundsGEP(f32, B, b.CreateMul(pc, o.ksB));
-      b.CreateCall(kernels.packB(p.transB, p.nv),
-                   {src, ldB, kc, o.N, b.CreateInBoundsGEP(f32, Bp, b.CreateMul(pc, Npad))});
-    });
+  // B packed once if the plan says so (K blocks of kc, panel-major within),
+  // else read in place; the K blocks are packed in parallel.
+  if (p.packB) {
+    Frame f = frame();
+    Value *kBlocks = ceilDiv(b, f.o.K, cfg.kc);
+    auto pack = [&](Value *first, Value *end) {
+      Frame t = frame();
+      gemmLoop(b, first, end, b.getInt64(1), [&](Value *kb) {
+        Value *pc = b.CreateMul(kb, KC);
+        Value *kc = smin(b, KC, b.CreateSub(t.o.K, pc));
+        Value *src = b.CreateInBoundsGEP(f32, t.B, b.CreateMul(pc, t.o.ksB));
+        b.CreateCall(kernels.packB(p.transB, p.nv),
+                     {src, t.ldB, kc, t.o.N, b.CreateInBoundsGEP(f32, t.Bp, b.CreateMul(pc, t.Npad))});
+      });
+    };
+    if (parallel)
+      L.parallelFor(kBlocks, pack);
+    else
+      pack(b.getInt64(0), kBlocks);
+  }
   APanel layout = !cfg.packA ? APanel::Strided : p.transA ? APanel::KMajor : APanel::RowPanels;
   Function *packA = cfg.packA ? kernels.packA(p.transA, p.mr) : nullptr;
   // With AVX-512 a masked load of B costs what a plain one does: packed and
   // in-place B share the in-place kernels (fewer kernels to compile).
   KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false);
-  Value *MC = b.getInt64(p.mc);
-  // At least one K block, so that K = 0 (an empty batch) still writes zeros.
-  Value *kBlocks = b.CreateBinaryIntrinsic(Intrinsic::smax, ceilDiv(b, o.K, cfg.kc), b.getInt64(1));
-  gemmLoop(b, b.getInt64(0), o.M, MC, [&](Value *ic) {
-    Value *mc = smin(b, MC, b.CreateSub(o.M, ic));
-    gemmLoop(b, b.getInt64(0), kBlocks, b.getInt64(1), [&](Value *kb) {
-      Value *pc = b.CreateMul(kb, KC);
-      Value *kc = smin(b, KC, b.CreateSub(o.K, pc));
-      Value *a = b.CreateInBoundsGEP(f32, A, b.CreateAdd(b.CreateMul(ic, o.rsA), b.CreateMul(pc, o.csA)));
-      Value *aBlock = a, *aPanel = b.CreateMul(b.getInt64(p.mr), o.rsA); // A panel i0 at aBlock + i0/mr * aPanel
-      if (packA) {
-        b.CreateCall(packA, {a, ldA, mc, kc, Ap});
-        aBlock = Ap;
-        aPanel = p.transA ? b.CreateMul(kc, b.getInt64(p.mr)) : b.getInt64(cfg.kcStride() * p.mr);
-      }
-      // B panel j0: packed at bBlock + j0 * kc (k-rows of nr), else in place.
-      Value *bBlock = p.packB ? b.CreateInBoundsGEP(f32, Bp, b.CreateMul(pc, Npad))
-                              : b.CreateInBoundsGEP(f32, B, b.CreateMul(pc, o.N));
-      Value *ldb = p.packB ? L.i64(nr) : o.N;
-      Value *accumulate = b.CreateICmpSGT(kb, b.getInt64(0));
-      gemmLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
-        Value *bp = b.CreateInBoundsGEP(f32, bBlock, p.packB ? b.CreateMul(j0, kc) : j0);
-        Value *nValid = b.CreateSub(o.N, j0);
-        gemmLoop(b, b.getInt64(0), mc, b.getInt64(p.mr), [&](Value *i0) {
-          Value *ap = b.CreateInBoundsGEP(f32, aBlock, b.CreateMul(b.CreateSDiv(i0, b.getInt64(p.mr)), aPanel));
-          Value *c = b.CreateInBoundsGEP(f32, C, b.CreateAdd(b.CreateMul(b.CreateAdd(ic, i0), o.N), j0));
-          Value *mValid = b.CreateSub(mc, i0);
-          ukr.call(b, {ap, o.rsA, o.csA, bp, ldb, c, o.N, kc, mValid, nValid, accumulate}, mValid, nValid);
+  // Rows [first, end) of C, in blocks of mc; the epilogue after each block.
+  auto rows = [&](Value *first, Value *end) {
+    Frame f = frame();
+    const Operands &o = f.o;
+    Value *MC = b.getInt64(p.mc);
+    // At least one K block, so that K = 0 (an empty batch) still writes zeros.
+    Value *kBlocks = b.CreateBinaryIntrinsic(Intrinsic::smax, ceilDiv(b, o.K, cfg.kc), b.getInt64(1));
+    gemmLoop(b, first, end, MC, [&](Value *ic) {
+      Value *mc = smin(b, MC, b.CreateSub(end, ic));
+      gemmLoop(b, b.getInt64(0), kBlocks, b.getInt64(1), [&](Value *kb) {
+        Value *pc = b.CreateMul(kb, KC);
+        Value *kc = smin(b, KC, b.CreateSub(o.K, pc));
+        Value *a = b.CreateInBoundsGEP(f32, f.A, b.CreateAdd(b.CreateMul(ic, o.rsA), b.CreateMul(pc, o.csA)));
+        Value *aBlock = a, *aPanel = b.CreateMul(b.getInt64(p.mr), o.rsA); // A panel i0 at aBlock + i0/mr * aPanel
+        if (packA) {
+          b.CreateCall(packA, {a, f.ldA, mc, kc, f.Ap});
+          aBlock = f.Ap;
+          aPanel = p.transA ? b.CreateMul(kc, b.getInt64(p.mr)) : b.getInt64(cfg.kcStride() * p.mr);
+        }
+        // B panel j0: packed at bBlock + j0 * kc (k-rows of nr), else in place.
+        Value *bBlock = p.packB ? b.CreateInBoundsGEP(f32, f.Bp, b.CreateMul(pc, f.Npad))
+                                : b.CreateInBoundsGEP(f32, f.B, b.CreateMul(pc, o.N));
+        Value *ldb = p.packB ? L.i64(nr) : o.N;
+        Value *accumulate = b.CreateICmpSGT(kb, b.getInt64(0));
+        gemmLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
+          Value *bp = b.CreateInBoundsGEP(f32, bBlock, p.packB ? b.CreateMul(j0, kc) : j0);
+          Value *nValid = b.CreateSub(o.N, j0);
+          gemmLoop(b, b.getInt64(0), mc, b.getInt64(p.mr), [&](Value *i0) {
+            Value *ap = b.CreateInBoundsGEP(f32, aBlock, b.CreateMul(b.CreateSDiv(i0, b.getInt64(p.mr)), aPanel));
+            Value *c = b.CreateInBoundsGEP(f32, f.C, b.CreateAdd(b.CreateMul(b.CreateAdd(ic, i0), o.N), j0));
+            Value *mValid = b.CreateSub(mc, i0);
+            ukr.call(b, {ap, o.rsA, o.csA, bp, ldb, c, o.N, kc, mValid, nValid, accumulate}, mValid, nValid);
+          });
         });
       });
+      rowsDone(ic, b.CreateAdd(ic, mc));
     });
-    rowsDone(ic, b.CreateAdd(ic, mc));
+  };
+  Value *M = operands(L, n, p).M;
+  if (!parallel)
+    return rows(b.getInt64(0), M);
+  L.parallelFor(ceilDiv(b, M, p.mr), [&](Value *first, Value *end) {
+    Value *m = operands(L, n, p).M, *mr = b.getInt64(p.mr);
+    rows(b.CreateMul(first, mr), smin(b, b.CreateMul(end, mr), m));
   });
 }
 

@@ -88,6 +88,10 @@ AllocaInst *Lowering::entryAlloca(Type *t) {
 }
 
 void Lowering::loop(Value *count, const std::function<void(Value *)> &body) {
+  loop(i64(0), count, body);
+}
+
+void Lowering::loop(Value *begin, Value *end, const std::function<void(Value *)> &body) {
   LLVMContext &c = ctx();
   BasicBlock *pre = b_.GetInsertBlock();
   BasicBlock *header = BasicBlock::Create(c, "loop", fn_);
@@ -96,14 +100,45 @@ void Lowering::loop(Value *count, const std::function<void(Value *)> &body) {
   b_.CreateBr(header);
   b_.SetInsertPoint(header);
   PHINode *i = b_.CreatePHI(b_.getInt64Ty(), 2, "i");
-  i->addIncoming(i64(0), pre);
-  b_.CreateCondBr(b_.CreateICmpSLT(i, count), bodyBB, exit);
+  i->addIncoming(begin, pre);
+  b_.CreateCondBr(b_.CreateICmpSLT(i, end), bodyBB, exit);
   b_.SetInsertPoint(bodyBB);
   body(i);
   Value *next = b_.CreateAdd(i, i64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
   i->addIncoming(next, b_.GetInsertBlock());
   b_.CreateBr(header);
   b_.SetInsertPoint(exit);
+}
+
+void Lowering::parallelFor(Value *count, const std::function<void(Value *, Value *)> &body) {
+  if (options_.threads <= 1) {
+    body(i64(0), count);
+    return;
+  }
+  // The task: void(ptr bindings, i64 batch, ptr workspace, i64 begin, i64 end),
+  // so storage() and dim() work in it as in the kernel function.
+  Type *ptr = PointerType::getUnqual(ctx()), *i64t = b_.getInt64Ty();
+  auto *taskTy = FunctionType::get(b_.getVoidTy(), {ptr, i64t, ptr, i64t, i64t}, false);
+  Function *task = Function::Create(taskTy, Function::InternalLinkage,
+                                    fn_->getName() + ".task", m_);
+  task->setDoesNotThrow();
+  task->getArg(2)->addAttr(Attribute::NoAlias);
+
+  Function *outerFn = fn_;
+  Value *outerBatch = batch_;
+  auto outerStorage = std::move(storage_);
+  IRBuilderBase::InsertPoint outerIP = b_.saveIP();
+  fn_ = task, batch_ = task->getArg(1), storage_.clear();
+  b_.SetInsertPoint(BasicBlock::Create(ctx(), "entry", task));
+  body(task->getArg(3), task->getArg(4));
+  b_.CreateRetVoid();
+  fn_ = outerFn, batch_ = outerBatch, storage_ = std::move(outerStorage);
+  b_.restoreIP(outerIP);
+
+  FunctionCallee run = m_.getOrInsertFunction(
+      "nnc_parallel_for", FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64t, ptr, i64t, i64t}, false));
+  b_.CreateCall(run, {task, fn_->getArg(0), fn_->getArg(1), fn_->getArg(2), count,
+                      i64(options_.threads)});
 }
 
 void Lowering::loopNest(const std::vector<Value *> &dims,

@@ -31,6 +31,8 @@ struct LoweringOptions {
   int64_t gemmScratch = -1;  // workspace byte offset of the scratch area
   /// Transposes that are not computed: matmuls read their operands (gemm.h).
   const std::unordered_set<const ir::Node *> *readThrough = nullptr;
+  /// Threads a parallelFor may use (1: every loop runs on the caller's thread).
+  int threads = 1;
 };
 
 class Lowering {
@@ -66,6 +68,16 @@ public:
   llvm::AllocaInst *entryAlloca(llvm::Type *t);
   /// for (i = 0; i < count; ++i) body(i)
   void loop(llvm::Value *count, const std::function<void(llvm::Value *)> &body);
+  /// for (i = begin; i < end; ++i) body(i)
+  void loop(llvm::Value *begin, llvm::Value *end, const std::function<void(llvm::Value *)> &body);
+  /// body(begin, end) over ranges that split [0, count) across
+  /// options().threads threads (runtime/parallel_for.h). The body is emitted
+  /// into a task function of its own, so it must create every value it uses
+  /// through this Lowering (storage, dim, workspace, load, ...), never use a
+  /// llvm::Value of the code around the call; iterations must be independent.
+  /// With one thread: body(0, count) in place.
+  void parallelFor(llvm::Value *count,
+                   const std::function<void(llvm::Value *begin, llvm::Value *end)> &body);
   /// Nested loops over `dims`, outermost first; body gets one index per dim.
   void loopNest(const std::vector<llvm::Value *> &dims,
                 const std::function<void(const std::vector<llvm::Value *> &)> &body);
@@ -93,7 +105,9 @@ private:
 
 // Per-op lowerings (one file each family). Each writes node `n`'s buffer.
 void lowerElementwise(Lowering &L, const ir::Node &n); // unary, binary, select, broadcast, reshape
-/// `afterRow(i)`, if given, runs once row i of the result is final (a fused epilogue).
+/// `afterRow(i)`, if given, runs once row i of the result is final (a fused
+/// epilogue); it must touch only row i's elements: rows may be split across
+/// threads.
 void lowerMatMul(Lowering &L, const ir::Node &n,
                  const std::function<void(llvm::Value *row)> &afterRow = {});
 void lowerTranspose(Lowering &L, const ir::Node &n);

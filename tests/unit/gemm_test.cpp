@@ -39,15 +39,28 @@ std::string str(const Case &c) {
          (c.transA ? "^T" : "") + " @ [" + d(c.K) + "," + d(c.N) + "]" + (c.transB ? "^T" : "");
 }
 
-/// Sets NNC_GEMM for the lifetime of the object.
+/// The threads the kernels are compiled for (GemmEnv's "threads=N").
+int gThreads = 1;
+
+/// Sets NNC_GEMM for the lifetime of the object; a leading "threads=N,"
+/// is not NNC_GEMM's: it sets gThreads.
 struct GemmEnv {
-  explicit GemmEnv(const std::string &v) {
+  explicit GemmEnv(std::string v) {
+    gThreads = 1;
+    if (v.rfind("threads=", 0) == 0) {
+      size_t comma = v.find(',');
+      gThreads = std::stoi(v.substr(8, comma - 8));
+      v = comma == std::string::npos ? "" : v.substr(comma + 1);
+    }
     if (v.empty())
       unsetenv("NNC_GEMM");
     else
       setenv("NNC_GEMM", v.c_str(), 1);
   }
-  ~GemmEnv() { unsetenv("NNC_GEMM"); }
+  ~GemmEnv() {
+    unsetenv("NNC_GEMM");
+    gThreads = 1;
+  }
 };
 
 /// Builds all cases into one graph (inputs a<i>, b<i>, output c<i>), compiles
@@ -69,7 +82,7 @@ public:
                          : b.input("b" + id, {DType::F32, Shape{c.K, c.N}});
       b.output("c" + id, b.matmul(a, w));
     }
-    codegen::JitCompiler jit;
+    codegen::JitCompiler jit(gThreads);
     codegen::KernelSignature sig = jit.add(g, "gemm", maxBatch_);
     jit.compile(2);
     codegen::KernelFn fn = jit.lookup("gemm");
@@ -143,7 +156,9 @@ std::vector<Case> allVariants(const std::vector<Case> &shapes) {
 }
 
 /// NNC_GEMM settings: the target's own config, each narrower vector width,
-/// both paths forced, and tiny blocks (many K and M blocks, odd tiles).
+/// both paths forced, and tiny blocks (many K and M blocks, odd tiles); then
+/// kernels for 2 and 3 threads with every blocked matmul split (par=1): row
+/// ranges that start mid-block, B packed by K blocks in parallel.
 const char *kConfigs[] = {
     "",
     "lanes=8",
@@ -155,6 +170,9 @@ const char *kConfigs[] = {
     "direct=0,packa=1,packb=0,mr=14,nv=2,ku=1",
     "lanes=8,mr=3,nv=1,kc=9,mc=7,dmr=2,ku=3",
     "lanes=4,mr=5,nv=3,kc=4,mc=11,dmr=3,direct=0,packa=1",
+    "threads=2,par=1",
+    "threads=3,par=1,direct=0,kc=5,mc=3,packb=1",
+    "threads=2,par=1,lanes=8,mr=3,nv=1,kc=9,mc=7,direct=0",
 };
 
 class Gemm : public ::testing::TestWithParam<const char *> {};
@@ -195,7 +213,7 @@ INSTANTIATE_TEST_SUITE_P(Configs, Gemm, ::testing::ValuesIn(kConfigs),
 /// Runs graph `g` (inputs x, W, bias; output y) at `batch`; returns y.
 std::vector<float> runDense(const ir::Graph &g, int64_t maxBatch, int64_t batch,
                             const std::map<std::string, std::vector<float>> &in, size_t outSize) {
-  codegen::JitCompiler jit;
+  codegen::JitCompiler jit(gThreads);
   codegen::KernelSignature sig = jit.add(g, "dense", maxBatch);
   jit.compile(2);
   std::vector<float> y(outSize, std::numeric_limits<float>::quiet_NaN());

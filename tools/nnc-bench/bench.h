@@ -21,7 +21,7 @@ struct Options {
   std::vector<int64_t> gemm;    // --gemm M,K,N
   int64_t batch = 0;            // 0 = the model's batch_size
   int repeats = 5;
-  int threads = 1;              // recorded; nnc runs single-threaded today
+  int threads = 1;              // the kernels' threads (codegen::JitCompiler)
   double minTime = 0.3;         // seconds per timed run
   int64_t steps = 0;            // > 0: iterations per timed run (no calibration)
   int optLevel = 2;             // nnc's default -O (tools/nnc/options.h)

@@ -25,6 +25,7 @@ namespace {
 
 struct GemmState {
   std::unique_ptr<ir::Graph> graph = std::make_unique<ir::Graph>("gemm");
+  explicit GemmState(int threads) : jit(threads) {}
   codegen::JitCompiler jit;
   runtime::ParamStore store;
   std::optional<runtime::KernelRunner> kernel;
@@ -38,7 +39,7 @@ std::unique_ptr<Bench> compileGemm(const Options &opts) {
   if (opts.gemm.size() != 3 || opts.gemm[0] < 1 || opts.gemm[1] < 1 || opts.gemm[2] < 1)
     throw std::runtime_error("--gemm takes M,K,N (three positive integers)");
   const int64_t M = opts.gemm[0], K = opts.gemm[1], N = opts.gemm[2];
-  auto st = std::make_shared<GemmState>();
+  auto st = std::make_shared<GemmState>(opts.threads);
   auto out = std::make_unique<Bench>();
   out->keepAlive.push_back(st);
   st->m = M;
@@ -83,7 +84,7 @@ std::unique_ptr<Bench> compileGemm(const Options &opts) {
   r["k"] = K;
   r["n"] = N;
   r["threads_requested"] = opts.threads;
-  r["threads_used"] = 1;
+  r["threads_used"] = opts.threads;
   r["opt_level"] = opts.optLevel;
   r["compile_ms"] = {{"total", (t1 - t0) * 1e3}};
   r["workspace_bytes"] = sig.workspaceBytes;

@@ -74,6 +74,7 @@ nlohmann::ordered_json gemmShapes(const ir::Graph &g, int64_t batch) {
 struct ModelState {
   std::unique_ptr<frontend::Model> model;
   std::unique_ptr<ir::Graph> trainGraph, builtTrainGraph, predictGraph;
+  explicit ModelState(int threads) : stepJit(threads), inferJit(threads) {}
   codegen::JitCompiler stepJit, inferJit;
   runtime::ParamStore store;
   std::optional<runtime::KernelRunner> step, infer;
@@ -89,7 +90,7 @@ double ms(double seconds) { return seconds * 1e3; }
 } // namespace
 
 std::unique_ptr<Bench> compileModel(const Options &opts) {
-  auto st = std::make_shared<ModelState>();
+  auto st = std::make_shared<ModelState>(opts.threads);
   auto out = std::make_unique<Bench>();
   out->keepAlive.push_back(st);
   nlohmann::ordered_json &r = out->report;
@@ -141,7 +142,7 @@ std::unique_ptr<Bench> compileModel(const Options &opts) {
   r["file"] = opts.modelPath;
   r["batch"] = B;
   r["threads_requested"] = opts.threads;
-  r["threads_used"] = 1;
+  r["threads_used"] = opts.threads;
   r["features"] = width;
   if (m.classification)
     r["classes"] = m.numClasses;

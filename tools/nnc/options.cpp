@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include "ir/pass_manager.h"
+#include "runtime/parallel_for.h"
 
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -48,6 +49,8 @@ Options parseOptions(int argc, char **argv) {
       ->delimiter(',');
   app.add_option("--print-after", o.printAfter, "print the graph IR to stderr after this pass")
       ->delimiter(',');
+  app.add_option("--threads", o.threads, "threads of the training and inference kernels "
+                                          "(default: the CPUs available; small ops use one)");
   app.add_flag("--print-after-all", o.printAfterAll, "print the graph IR after every pass");
   app.add_flag("--time-passes", o.timePasses, "print the time of each pass and compile phase");
   app.add_flag("--stats", o.stats, "print what the graph passes did (ops folded, groups fused)");
@@ -79,6 +82,11 @@ Options parseOptions(int argc, char **argv) {
     usage(fmt::format("--steps must be a positive integer, got {}", *steps));
   if (steps)
     o.maxSteps = *steps;
+  constexpr int kMaxThreads = 1024;
+  if (o.threads < 0 || o.threads > kMaxThreads)
+    usage(fmt::format("--threads must be between 1 and {}, got {}", kMaxThreads, o.threads));
+  if (o.threads == 0)
+    o.threads = runtime::availableThreads();
   if (o.optLevel < 0 || o.optLevel > 3)
     usage(fmt::format("-O must be 0, 1, 2 or 3, got {}", o.optLevel));
   std::set<std::string> named(o.printBefore.begin(), o.printBefore.end());

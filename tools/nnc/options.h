@@ -24,6 +24,7 @@ struct Options {
   std::optional<int64_t> epochs, batchSize;
   std::optional<double> lr;
   std::optional<uint64_t> seed;
+  int threads = 0;        // --threads: the kernels' threads (0: the CPUs available)
   int optLevel = 2;       // -O<n>: graph pipeline (ir/pass_manager.h) and LLVM's level
   std::vector<std::string> printBefore, printAfter; // pass names
   bool printAfterAll = false;
