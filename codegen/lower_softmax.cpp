@@ -2,8 +2,13 @@
 // last axis, shifted by the row maximum so that logits of +-1e4 stay finite:
 //   lse = max + log(sum exp(x - max));  loss = lse - x[label]
 //   dloss/dx_j = (exp(x_j - lse) - [j == label]) * g
+// For f32 on a target with vectors, a block of rows (one per lane) is done
+// at once: column j of the block is one gather, and each lane runs the
+// per-row arithmetic in the same order as the scalar loop (bit-identical);
+// rows are short (classes), so vectorizing along a row would not pay.
 #include "codegen/lowering.h"
 
+#include <functional>
 #include <limits>
 
 namespace nnc::codegen {
@@ -42,12 +47,93 @@ Value *logSumExp(Lowering &L, const ir::Node *x, Value *base, Value *width) {
   return b.CreateFAdd(mx, L.log(b.CreateLoad(ty, acc)));
 }
 
+/// A block of up to `lanes` rows of x (one per lane): rows r0 + lane < count.
+class RowBlock {
+public:
+  RowBlock(Lowering &L, const ir::Node *x, Rows r, Value *r0, int lanes)
+      : L_(L), b_(L.b()), x_(x), r_(r), lanes_(lanes) {
+    Type *i64 = b_.getInt64Ty();
+    std::vector<Constant *> steps;
+    for (int i = 0; i < lanes; ++i)
+      steps.push_back(ConstantInt::get(i64, i));
+    rows_ = b_.CreateAdd(b_.CreateVectorSplat(lanes, r0), ConstantVector::get(steps));
+    mask_ = b_.CreateICmpSLT(rows_, b_.CreateVectorSplat(lanes, r.count));
+    base_ = b_.CreateMul(rows_, b_.CreateVectorSplat(lanes, r.width));
+    r0_ = r0;
+  }
+  Value *mask() const { return mask_; }
+  VectorType *vecTy() { return FixedVectorType::get(b_.getFloatTy(), lanes_); }
+  Value *splat(double v) { return ConstantVector::getSplat(ElementCount::getFixed(lanes_), ConstantFP::get(b_.getFloatTy(), v)); }
+  /// Element (row, index[lane]) of `n` (row-major, r.width columns) per lane.
+  Value *gather(const ir::Node *n, Value *index) {
+    Value *ptrs = b_.CreateGEP(b_.getFloatTy(), L_.storage(n), b_.CreateAdd(base_, index));
+    return b_.CreateMaskedGather(vecTy(), ptrs, Align(4), mask_, splat(0.0));
+  }
+  Value *column(const ir::Node *n, Value *j) { return gather(n, b_.CreateVectorSplat(lanes_, j)); }
+  void scatter(const ir::Node *n, Value *j, Value *v) {
+    Value *ptrs = b_.CreateGEP(b_.getFloatTy(), L_.storage(n), b_.CreateAdd(base_, b_.CreateVectorSplat(lanes_, j)));
+    b_.CreateMaskedScatter(v, ptrs, Align(4), mask_);
+  }
+  /// Per-row values of a [rows] buffer (contiguous).
+  Value *perRow(const ir::Node *n, Type *elem) {
+    Value *p = b_.CreateInBoundsGEP(elem, L_.storage(n), r0_);
+    return b_.CreateMaskedLoad(FixedVectorType::get(elem, lanes_), p, Align(4), mask_,
+                               Constant::getNullValue(FixedVectorType::get(elem, lanes_)));
+  }
+  void storePerRow(const ir::Node *n, Value *v) {
+    b_.CreateMaskedStore(v, b_.CreateInBoundsGEP(b_.getFloatTy(), L_.storage(n), r0_), Align(4), mask_);
+  }
+  /// The row's log-sum-exp, as logSumExp computes it, per lane.
+  Value *logSumExp() {
+    Value *mx = splat(-std::numeric_limits<double>::infinity());
+    AllocaInst *acc = L_.entryAlloca(vecTy());
+    b_.CreateStore(mx, acc);
+    L_.loop(r_.width, [&](Value *j) { b_.CreateStore(L_.maxnum(b_.CreateLoad(vecTy(), acc), column(x_, j)), acc); });
+    mx = b_.CreateLoad(vecTy(), acc);
+    b_.CreateStore(splat(0.0), acc);
+    L_.loop(r_.width, [&](Value *j) {
+      Value *e = L_.exp(b_.CreateFSub(column(x_, j), mx));
+      b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(vecTy(), acc), e), acc);
+    });
+    return b_.CreateFAdd(mx, L_.log(b_.CreateLoad(vecTy(), acc)));
+  }
+
+private:
+  Lowering &L_;
+  IRBuilder<> &b_;
+  const ir::Node *x_;
+  Rows r_;
+  int lanes_;
+  Value *rows_, *mask_, *base_, *r0_;
+};
+
+/// body(block) for each block of `lanes` rows, when x is f32 and the target
+/// has vectors; false (nothing emitted) otherwise.
+bool forRowBlocks(Lowering &L, const ir::Node *x, const std::function<void(RowBlock &)> &body) {
+  int lanes = L.options().gemm.lanes;
+  if (lanes < 2 || x->type.dtype != ir::DType::F32)
+    return false;
+  auto &b = L.b();
+  Rows r = rowsOf(L, x);
+  Value *blocks = b.CreateUDiv(b.CreateAdd(r.count, L.i64(lanes - 1)), L.i64(lanes));
+  L.loop(blocks, [&](Value *k) {
+    RowBlock block(L, x, r, b.CreateMul(k, L.i64(lanes)), lanes);
+    body(block);
+  });
+  return true;
+}
+
 } // namespace
 
 void lowerSoftmax(Lowering &L, const ir::Node &n) {
   const ir::Node *x = n.operand(0);
   auto &b = L.b();
   Rows r = rowsOf(L, x);
+  if (forRowBlocks(L, x, [&](RowBlock &k) {
+        Value *lse = k.logSumExp();
+        L.loop(r.width, [&](Value *j) { k.scatter(&n, j, L.exp(b.CreateFSub(k.column(x, j), lse))); });
+      }))
+    return;
   L.loop(r.count, [&](Value *row) {
     Value *base = b.CreateMul(row, r.width);
     Value *lse = logSumExp(L, x, base, r.width);
@@ -62,6 +148,12 @@ void lowerSoftmaxCrossEntropy(Lowering &L, const ir::Node &n) {
   const ir::Node *x = n.operand(0), *labels = n.operand(1);
   auto &b = L.b();
   Rows r = rowsOf(L, x);
+  if (forRowBlocks(L, x, [&](RowBlock &k) {
+        Value *lse = k.logSumExp();
+        Value *label = b.CreateSExt(k.perRow(labels, b.getInt32Ty()), k.mask()->getType()->getWithNewType(b.getInt64Ty()));
+        k.storePerRow(&n, b.CreateFSub(lse, k.gather(x, label)));
+      }))
+    return;
   L.loop(r.count, [&](Value *row) {
     Value *base = b.CreateMul(row, r.width);
     Value *lse = logSumExp(L, x, base, r.width);
@@ -75,7 +167,22 @@ void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n) {
   auto &b = L.b();
   ir::DType t = n.type.dtype;
   Rows r = rowsOf(L, x);
-  bool scalarG = g->shape().isScalar();
+  bool scalarG = g->shape().isScalar() || g->kind == ir::OpKind::Constant ||
+                 g->kind == ir::OpKind::BatchSize;
+  if (forRowBlocks(L, x, [&](RowBlock &k) {
+        Value *lse = k.logSumExp();
+        Type *i64v = k.mask()->getType()->getWithNewType(b.getInt64Ty());
+        Value *label = b.CreateSExt(k.perRow(labels, b.getInt32Ty()), i64v);
+        Value *grow = scalarG ? b.CreateVectorSplat(cast<FixedVectorType>(i64v)->getNumElements(), L.load(g, L.i64(0)))
+                              : k.perRow(g, b.getFloatTy());
+        L.loop(r.width, [&](Value *j) {
+          Value *p = L.exp(b.CreateFSub(k.column(x, j), lse));
+          Value *hot = b.CreateSelect(b.CreateICmpEQ(b.CreateVectorSplat(cast<FixedVectorType>(i64v)->getNumElements(), j), label),
+                                      k.splat(1.0), k.splat(0.0));
+          k.scatter(&n, j, b.CreateFMul(b.CreateFSub(p, hot), grow));
+        });
+      }))
+    return;
   L.loop(r.count, [&](Value *row) {
     Value *base = b.CreateMul(row, r.width);
     Value *lse = logSumExp(L, x, base, r.width);
