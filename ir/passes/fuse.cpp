@@ -3,17 +3,27 @@
 //   - an elementwise op joins the group of an operand of its own shape;
 //   - else, an elementwise op of a single-use matmul's shape starts a group
 //     with that matmul as head (its epilogue: bias add, activation, ...);
-//   - a reduction of a group member closes that group as its tail.
+//   - a reduction of a group member closes that group as its tail;
+//   - once an elementwise op has its group, the groups of its other operands
+//     of its shape (elementwise members, not heads) merge into it: the
+//     groups become one (an optimizer update that reads several chains, e.g.
+//     Adam's two moments, becomes one loop).
 // Joining is legal only if no other operand of the newcomer depends on the
 // group through nodes outside it (counting a group's members as one node):
-// the group runs as one kernel, so such a dependency would be a cycle. Groups of one node are dissolved, then the
-// graph is re-sorted so each group is contiguous (a topological order of
-// the graph with each group condensed to one node). Members that something
+// the group runs as one kernel, so such a dependency would be a cycle.
+// Merging two groups is legal only if both have the loop shape, neither is
+// closed (has its tail), at most one has a matmul head and that head reads
+// no member of the other, and no path leads from either group to the other
+// through nodes outside both (again counting other groups as one node each).
+// Groups of one node are dissolved, then the graph is re-sorted so each
+// group is contiguous (a topological order of the graph with each group
+// condensed to one node; a head first in its group). Members that something
 // outside the group reads stay in memory (codegen stores them), so a value
 // the backward pass needs is never lost.
 #include "ir/fusion_group.h"
 #include "ir/pass_registry.h"
 
+#include <algorithm>
 #include <map>
 #include <queue>
 #include <set>
@@ -28,7 +38,7 @@ struct GroupState {
   bool hasHead = false;
   bool closed = false; // has its reduction tail
   int size = 0;
-  std::vector<const Node *> members;
+  std::vector<Node *> members;
 };
 
 class Fuser {
@@ -80,6 +90,12 @@ public:
       members[u].push_back(up.get());
       first.emplace(u, pos[up.get()]);
     }
+    // A merged group's head may come after members that do not depend on
+    // it; the head goes first (it reads no member of its group).
+    for (auto &[u, ms] : members)
+      if (u < 0)
+        std::stable_partition(ms.begin(), ms.end(),
+                              [](const Node *m) { return m->kind == OpKind::MatMul; });
     std::map<int64_t, std::set<int64_t>> users;
     std::map<int64_t, int> pending;
     for (auto &[u, ms] : members) {
@@ -133,6 +149,10 @@ private:
       if (!joined)
         joined = newGroup(n->shape());
       add(n, joined);
+      for (Node *op : n->operands)
+        if (op->group && op->group != joined && op->kind != OpKind::MatMul &&
+            op->shape() == n->shape() && canMerge(joined, op->group))
+          merge(op->group, joined);
     } else if ((n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax) &&
                canJoin(n, n->operand(0)->group, n->operand(0)) &&
                !groups_[n->operand(0)->group].hasHead) {
@@ -157,12 +177,42 @@ private:
     return true;
   }
 
+  /// Whether groups `a` and `b` may become one group (see the header).
+  bool canMerge(int a, int b) {
+    const GroupState &ga = groups_[a], &gb = groups_[b];
+    if (ga.closed || gb.closed || !(ga.shape == gb.shape) || (ga.hasHead && gb.hasHead))
+      return false;
+    for (int h : {a, b}) // a head reads no member of the other group
+      for (const Node *m : groups_[h].members)
+        if (m->kind == OpKind::MatMul)
+          for (const Node *op : m->operands)
+            if (op->group == (h == a ? b : a))
+              return false;
+    return !reachesThroughOutside(a, b) && !reachesThroughOutside(b, a);
+  }
+
+  /// Whether a node outside groups `from` and `to` that a member of `from`
+  /// reads depends on group `to` (a path from `to` to `from` that merging
+  /// them would turn into a cycle).
+  bool reachesThroughOutside(int from, int to) {
+    std::vector<const Node *> outside;
+    for (const Node *m : groups_[from].members)
+      for (const Node *op : m->operands)
+        if (op->group != from && op->group != to)
+          outside.push_back(op);
+    return dependsOnGroup(outside, to, from);
+  }
+
   /// Whether `n` (outside group `gid`) depends on a member of `gid`, where a
   /// node in a group depends on whatever any member of its group reads.
-  bool dependsOnGroup(const Node *n, int gid) {
+  bool dependsOnGroup(const Node *n, int gid) { return dependsOnGroup({n}, gid, 0); }
+
+  /// Whether any of `starts` depends on group `gid`, not looking through the
+  /// members of group `skip` (a start that depends on `skip` while `skip`
+  /// reads it would already be a cycle).
+  bool dependsOnGroup(std::vector<const Node *> work, int gid, int skip) {
     std::set<const Node *> seen;
     std::set<int> groupsSeen;
-    std::vector<const Node *> work{n};
     while (!work.empty()) {
       const Node *x = work.back();
       work.pop_back();
@@ -170,6 +220,8 @@ private:
         continue;
       if (x->group == gid)
         return true;
+      if (skip && x->group == skip)
+        continue;
       if (x->group && groupsSeen.insert(x->group).second)
         for (const Node *m : groups_[x->group].members)
           work.push_back(m);
@@ -179,8 +231,20 @@ private:
     return false;
   }
 
+  /// Moves every member of group `from` into group `into`.
+  void merge(int from, int into) {
+    GroupState &src = groups_[from], &dst = groups_[into];
+    for (Node *m : src.members) {
+      m->group = into;
+      dst.members.push_back(m);
+    }
+    dst.size += src.size;
+    dst.hasHead = dst.hasHead || src.hasHead;
+    groups_.erase(from);
+  }
+
   int newGroup(const Shape &s) {
-    int id = (int)groups_.size() + 1;
+    int id = ++lastId_;
     groups_[id].shape = s;
     return id;
   }
@@ -193,7 +257,8 @@ private:
 
   Graph &g_;
   std::unordered_map<const Node *, int> uses_;
-  std::map<int, GroupState> groups_;
+  std::map<int, GroupState> groups_; // merged groups are erased
+  int lastId_ = 0;
 };
 
 } // namespace
