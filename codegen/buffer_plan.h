@@ -2,7 +2,8 @@
 // holds every intermediate value that lives in memory, and a value's bytes
 // are reused once its last reader has run. Kernels run in graph order (a
 // fusion group is one kernel); outputs and assigns read their values after
-// all kernels, so those live to the end. Two values share bytes only if no
+// all kernels, so those live to the end (an assign's value done in place
+// lives in its target's binding and is not planned: lower_graph.cpp). Two values share bytes only if no
 // kernel touches both, so per-function noalias facts stay true.
 #pragma once
 #include "ir/graph.h"

@@ -25,6 +25,8 @@ struct KernelSignature {
   int64_t maxBatch = 1;
   int64_t workspaceBytes = 0;
   int64_t workspaceBytesWithoutReuse = 0; // one slot per intermediate (for --stats)
+  int64_t assigns = 0;        // parameter and state updates (for --stats)
+  int64_t assignsInPlace = 0; // of which computed straight into their buffer, no copy
 
   /// Index of the binding with this role and name, or -1.
   int find(Binding::Role role, const std::string &name) const {

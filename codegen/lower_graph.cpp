@@ -41,6 +41,86 @@ void lowerNode(Lowering &L, const ir::Node &n) {
   }
 }
 
+/// The assigns whose value the kernel computing it can write straight into
+/// the target's binding (value -> target), so the copy in `.effects` goes.
+/// Safe when the value is an elementwise op (alone or a fusion group's
+/// elementwise member) of exactly the target's type, the target is assigned
+/// once, and every other reader of the target runs no later than the value:
+/// in an earlier kernel, or in the value's own kernel as an elementwise op at
+/// or before the value in graph order reading the target at the loop's own
+/// index (members load their operands when they are evaluated, so a later
+/// member would see the new value). Outputs and other assigns read after all
+/// kernels, so a target they read is never updated in place.
+std::unordered_map<const ir::Node *, const ir::Node *>
+inPlaceAssigns(const ir::Graph &g, const std::unordered_map<int, const ir::FusionGroup *> &groups,
+               const std::unordered_set<const ir::Node *> &readThrough) {
+  std::unordered_map<const ir::Node *, size_t> pos;
+  std::unordered_map<const ir::Node *, int> kernel; // as the kernels run (buffer_plan.cpp)
+  std::unordered_map<const ir::Node *, std::vector<const ir::Node *>> readers;
+  std::unordered_map<const ir::Node *, int> assigned;
+  int kernels = 0, lastGroup = 0;
+  for (auto &up : g.nodes()) {
+    const ir::Node *n = up.get();
+    size_t at = pos.size();
+    pos[n] = at;
+    for (const ir::Node *op : n->operands)
+      readers[op].push_back(n);
+    if (n->kind == OpKind::Assign)
+      ++assigned[n->operand(0)];
+    if (!ir::hasKernel(n->kind) || readThrough.count(n))
+      continue;
+    if (!(n->group && n->group == lastGroup))
+      ++kernels;
+    lastGroup = n->group;
+    kernel[n] = kernels - 1;
+  }
+  std::unordered_map<const ir::Node *, const ir::Node *> inPlace;
+  std::unordered_set<const ir::Node *> targets;
+  for (auto &up : g.nodes()) {
+    const ir::Node *a = up.get();
+    if (a->kind != OpKind::Assign)
+      continue;
+    const ir::Node *target = a->operand(0), *v = a->operand(1);
+    if ((target->kind != OpKind::Param && target->kind != OpKind::State) ||
+        assigned[target] != 1 || !ir::isFusibleElementwise(v->kind) || !kernel.count(v) ||
+        !(v->type == target->type) || inPlace.count(v) || targets.count(target))
+      continue;
+    const ir::Shape &loop = v->group ? groups.at(v->group)->loopShape : v->shape();
+    // Who reads the target's memory: a transpose that matmuls read through
+    // is read where those matmuls run.
+    std::vector<const ir::Node *> memoryReaders;
+    for (const ir::Node *r : readers[target]) {
+      if (readThrough.count(r))
+        memoryReaders.insert(memoryReaders.end(), readers[r].begin(), readers[r].end());
+      else if (r != a)
+        memoryReaders.push_back(r);
+    }
+    bool safe = true;
+    for (const ir::Node *r : memoryReaders) {
+      if (!kernel.count(r)) { // an output or an assign: after all kernels
+        safe = false;
+        break;
+      }
+      if (kernel.at(r) < kernel.at(v))
+        continue;
+      bool sameIndex = true;
+      for (const ir::Node *op : r->operands)
+        if (op == target && !(op->shape() == loop))
+          sameIndex = false;
+      if (kernel.at(r) > kernel.at(v) || !ir::isFusibleElementwise(r->kind) || pos[r] > pos[v] ||
+          !sameIndex) {
+        safe = false;
+        break;
+      }
+    }
+    if (safe) {
+      inPlace[v] = target;
+      targets.insert(target);
+    }
+  }
+  return inPlace;
+}
+
 Function *kernelFunction(Module &m, const std::string &name, GlobalValue::LinkageTypes linkage) {
   LLVMContext &c = m.getContext();
   Type *ptr = PointerType::getUnqual(c);
@@ -124,10 +204,18 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
       if (op->group && op->group != up->group)
         stored.insert(op);
 
+  // Assigns done in place: the value's kernel stores it into the target's
+  // binding (the assign reads it outside its group, so a member is stored),
+  // later kernels read it there, and it needs no workspace slot or copy.
+  std::unordered_map<const ir::Node *, const ir::Node *> inPlace =
+      inPlaceAssigns(g, groupById, readThrough);
+  for (auto [v, target] : inPlace)
+    addresses[v] = addresses.at(target);
+
   // Workspace slots for the intermediates in memory, reusing the bytes of
   // values no later kernel reads (buffer_plan.h).
   auto inMemory = [&](const ir::Node &n) {
-    if (!ir::hasKernel(n.kind) || readThrough.count(&n))
+    if (!ir::hasKernel(n.kind) || readThrough.count(&n) || inPlace.count(&n))
       return false;
     bool registerOnly = n.group && ir::isFusibleElementwise(n.kind) && !stored.count(&n);
     return !registerOnly;
@@ -177,7 +265,8 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     callPart(part);
   }
 
-  // Effects, after all compute: outputs, then parameter and state updates.
+  // Effects, after all compute: outputs, then parameter and state updates
+  // (but those done in place).
   Function *effects = kernelFunction(m, symbol + ".effects", Function::InternalLinkage);
   effects->addFnAttr(Attribute::NoInline);
   Lowering E(m, effects, addresses);
@@ -186,6 +275,12 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   for (auto &up : g.nodes())
     if (up->kind == OpKind::Assign) {
       const ir::Node *target = up->operand(0), *v = up->operand(1);
+      ++sig.assigns;
+      auto it = inPlace.find(v);
+      if (it != inPlace.end() && it->second == target) {
+        ++sig.assignsInPlace;
+        continue;
+      }
       lowerCopy(E, v, E.storage(target), v->type.dtype, E.numElements(v->shape()));
     }
   E.b().CreateRetVoid();

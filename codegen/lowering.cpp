@@ -23,6 +23,11 @@ Value *Lowering::storage(const ir::Node *n) {
   if (cached != storage_.end())
     return cached->second;
   const BufferAddress &a = addresses_.at(n);
+  // One pointer per binding: an assign's value done in place shares its
+  // target's binding, and one SSA pointer lets LLVM see that.
+  if (a.kind == BufferAddress::Binding)
+    if (auto same = bindingPtr_.find(a.index); same != bindingPtr_.end())
+      return storage_[n] = same->second;
   BasicBlock &entry = fn_->getEntryBlock();
   IRBuilder<> eb(&entry, entry.begin());
   Type *ptr = PointerType::getUnqual(ctx());
@@ -30,6 +35,8 @@ Value *Lowering::storage(const ir::Node *n) {
                  ? (Value *)eb.CreateLoad(ptr, eb.CreateConstInBoundsGEP1_64(ptr, fn_->getArg(0), a.index))
                  : eb.CreateConstInBoundsGEP1_64(eb.getInt8Ty(), fn_->getArg(2), a.index);
   storage_[n] = p;
+  if (a.kind == BufferAddress::Binding)
+    bindingPtr_[a.index] = p;
   return p;
 }
 
@@ -127,12 +134,14 @@ void Lowering::parallelFor(Value *count, const std::function<void(Value *, Value
   Function *outerFn = fn_;
   Value *outerBatch = batch_;
   auto outerStorage = std::move(storage_);
+  auto outerBindingPtr = std::move(bindingPtr_);
   IRBuilderBase::InsertPoint outerIP = b_.saveIP();
-  fn_ = task, batch_ = task->getArg(1), storage_.clear();
+  fn_ = task, batch_ = task->getArg(1), storage_.clear(), bindingPtr_.clear();
   b_.SetInsertPoint(BasicBlock::Create(ctx(), "entry", task));
   body(task->getArg(3), task->getArg(4));
   b_.CreateRetVoid();
   fn_ = outerFn, batch_ = outerBatch, storage_ = std::move(outerStorage);
+  bindingPtr_ = std::move(outerBindingPtr);
   b_.restoreIP(outerIP);
 
   FunctionCallee run = m_.getOrInsertFunction(

@@ -101,6 +101,7 @@ private:
   const AddressTable &addresses_;
   LoweringOptions options_;
   std::unordered_map<const ir::Node *, llvm::Value *> storage_;
+  std::unordered_map<int64_t, llvm::Value *> bindingPtr_; // by binding index
 };
 
 // Per-op lowerings (one file each family). Each writes node `n`'s buffer.

@@ -175,8 +175,11 @@ int run(const cli::Options &opts) {
       pm.context().stats.add("memory", "workspace bytes without reuse of dead intermediates",
                              (*sig)->workspaceBytesWithoutReuse);
     }
-  if (stepSig)
+  if (stepSig) {
     pm.context().stats.add("memory", "workspace bytes, training step", stepSig->workspaceBytes);
+    pm.context().stats.add("memory", "assigns (parameter and state updates)", stepSig->assigns);
+    pm.context().stats.add("memory", "assigns done in place (no copy)", stepSig->assignsInPlace);
+  }
   timer.lap("lowering to LLVM IR");
   jit.compile(opts.optLevel, opts.emit == "llvm");
   if (opts.stats)
