@@ -107,6 +107,8 @@ std::string cHeader(const AotModel &model, const AotInterface &api) {
   line(fmt::format("/* {}_predict: runs the model on `rows` rows of features.", p));
   out += fmt::format(" *   features: rows x {}_NUM_FEATURES floats, row-major, read,\n", P) + features;
   out += fmt::format(" *   outputs:  rows x {}_NUM_OUTPUTS floats, row-major, written:\n", P) + outputs;
+  line(" * features and outputs must not overlap (outputs are written while features");
+  line(" * are still being read).");
   line(" * Returns 0 on success (rows == 0 does nothing; the pointers may then be NULL),");
   line(" * -1 without writing anything if rows < 0 or a pointer is NULL.");
   line(" * Not thread-safe: it uses static buffers, so calls must not overlap (use one");

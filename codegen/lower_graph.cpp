@@ -211,11 +211,21 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
       inPlaceAssigns(g, groupById, readThrough);
   for (auto [v, target] : inPlace)
     addresses[v] = addresses.at(target);
+  // Outputs likewise: a value computed by a kernel is stored straight into
+  // its (first) output's binding, not copied there in `.effects`.
+  std::unordered_map<const ir::Node *, const ir::Node *> outputInPlace; // value -> output
+  for (auto [out, v] : outputs)
+    if (ir::hasKernel(v->kind) && !readThrough.count(v) && !inPlace.count(v) &&
+        !outputInPlace.count(v)) {
+      outputInPlace[v] = out;
+      addresses[v] = addresses.at(out);
+    }
 
   // Workspace slots for the intermediates in memory, reusing the bytes of
   // values no later kernel reads (buffer_plan.h).
   auto inMemory = [&](const ir::Node &n) {
-    if (!ir::hasKernel(n.kind) || readThrough.count(&n) || inPlace.count(&n))
+    if (!ir::hasKernel(n.kind) || readThrough.count(&n) || inPlace.count(&n) ||
+        outputInPlace.count(&n))
       return false;
     bool registerOnly = n.group && ir::isFusibleElementwise(n.kind) && !stored.count(&n);
     return !registerOnly;
@@ -270,8 +280,11 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   Function *effects = kernelFunction(m, symbol + ".effects", Function::InternalLinkage);
   effects->addFnAttr(Attribute::NoInline);
   Lowering E(m, effects, addresses);
-  for (auto [out, v] : outputs)
-    lowerCopy(E, v, E.storage(out), v->type.dtype, E.numElements(v->shape()));
+  for (auto [out, v] : outputs) {
+    auto it = outputInPlace.find(v);
+    if (it == outputInPlace.end() || it->second != out)
+      lowerCopy(E, v, E.storage(out), v->type.dtype, E.numElements(v->shape()));
+  }
   for (auto &up : g.nodes())
     if (up->kind == OpKind::Assign) {
       const ir::Node *target = up->operand(0), *v = up->operand(1);

@@ -171,3 +171,28 @@ TEST(InPlaceAssign, OnlyElementwiseValues) {
     EXPECT_EQ(r.state["p"], (std::vector<float>{3, 4, 1, 2})); // rows swapped
   }
 }
+
+// Outputs are written by the kernel computing their value (the first output
+// of a value; a second output of it, an output of an input and one of a
+// value that is also assigned in place are copied after the step).
+TEST(InPlaceOutput, ValuesOfEveryKind) {
+  expectStep(R"(graph @outputs {
+  %p = param "p" zeros() : f32[4]
+  %x = input "x" : f32[4]
+  %v = add %x, %x : f32[4]
+  %w = mul %v, %x : f32[4]
+  %n = add %p, %w : f32[4]
+  output "a" %v
+  output "b" %v
+  output "c" %x
+  output "d" %w
+  output "e" %n
+  assign %p, %n
+})",
+             1, {201, 802, 1803, 3204},
+             {{"a", {20, 40, 60, 80}},
+              {"b", {20, 40, 60, 80}},
+              {"c", {10, 20, 30, 40}},
+              {"d", {200, 800, 1800, 3200}},
+              {"e", {201, 802, 1803, 3204}}});
+}
