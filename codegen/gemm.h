@@ -30,7 +30,7 @@
 // --target/--cpu): AVX-512 4x64 tiles (16 zmm accumulators), AVX/AVX2 and
 // SSE 6 x 2 vectors, NEON 8 x 3, scalar 4 x 2. Developer override
 // (benchmarks, tests), any subset:
-//   NNC_GEMM="lanes=8,mr=6,nv=2,kc=256,mc=96,ku=2,packa=1,packb=0,dmr=4,direct=32768,par=1048576,on=1"
+//   NNC_GEMM="lanes=8,mr=6,nv=2,kc=256,mc=96,ku=2,packa=1,packb=0,dmr=4,direct=32768,par=2097152,on=1"
 // lanes is capped at what the target supports; lanes=1 is plain scalar code;
 // on=0 switches to the reference loop nest.
 #pragma once
@@ -57,9 +57,10 @@ struct GemmConfig {
   int directMr = 4;         // the direct path's tile: directMr x (nv * lanes)
   int64_t directMaxMacs = 32768; // M*N*K (B = maxBatch) at or below: direct path
   /// Blocked path, M*N*K (B = maxBatch) at or above: the rows are split
-  /// across threads (when the kernel has more than one); below, waking a
-  /// second thread costs about what it saves.
-  int64_t parallelMinMacs = int64_t(1) << 20;
+  /// across threads (when the kernel has more than one). Below, the hand-off
+  /// and moving operands between cores cost what the split saves (the
+  /// 64-128-10 step's 2^20-MAC GEMMs were no faster on two threads).
+  int64_t parallelMinMacs = int64_t(1) << 21;
 
   int nr() const { return nv * lanes; }
   /// Row stride (floats) of a packed A row panel (packA=1): kc padded so

@@ -9,6 +9,7 @@
 #include "codegen/lowering.h"
 
 #include <functional>
+#include <map>
 #include <limits>
 
 namespace nnc::codegen {
@@ -47,6 +48,9 @@ Value *logSumExp(Lowering &L, const ir::Node *x, Value *base, Value *width) {
   return b.CreateFAdd(mx, L.log(b.CreateLoad(ty, acc)));
 }
 
+/// Rows of at most this many (static) columns keep them in registers.
+constexpr int64_t kUnrolledColumns = 16;
+
 /// A block of up to `lanes` rows of x (one per lane): rows r0 + lane < count.
 class RowBlock {
 public:
@@ -69,7 +73,28 @@ public:
     Value *ptrs = b_.CreateGEP(b_.getFloatTy(), L_.storage(n), b_.CreateAdd(base_, index));
     return b_.CreateMaskedGather(vecTy(), ptrs, Align(4), mask_, splat(0.0));
   }
-  Value *column(const ir::Node *n, Value *j) { return gather(n, b_.CreateVectorSplat(lanes_, j)); }
+  /// Column j of n; columns of x at a constant j are gathered once per block.
+  Value *column(const ir::Node *n, Value *j) {
+    auto *cj = dyn_cast<ConstantInt>(j);
+    if (n == x_ && cj) {
+      Value *&cached = columns_[cj->getSExtValue()];
+      if (!cached)
+        cached = gather(n, b_.CreateVectorSplat(lanes_, j));
+      return cached;
+    }
+    return gather(n, b_.CreateVectorSplat(lanes_, j));
+  }
+  /// body(j) for each column: unrolled (constant j, cached columns) when the
+  /// row is short and of a static width, else a loop.
+  void forColumns(const std::function<void(Value *)> &body) {
+    int64_t w = x_->shape().dims.back();
+    if (w != ir::kBatch && w <= kUnrolledColumns) {
+      for (int64_t j = 0; j < w; ++j)
+        body(L_.i64(j));
+      return;
+    }
+    L_.loop(r_.width, body);
+  }
   void scatter(const ir::Node *n, Value *j, Value *v) {
     Value *ptrs = b_.CreateGEP(b_.getFloatTy(), L_.storage(n), b_.CreateAdd(base_, b_.CreateVectorSplat(lanes_, j)));
     b_.CreateMaskedScatter(v, ptrs, Align(4), mask_);
@@ -88,10 +113,10 @@ public:
     Value *mx = splat(-std::numeric_limits<double>::infinity());
     AllocaInst *acc = L_.entryAlloca(vecTy());
     b_.CreateStore(mx, acc);
-    L_.loop(r_.width, [&](Value *j) { b_.CreateStore(L_.maxnum(b_.CreateLoad(vecTy(), acc), column(x_, j)), acc); });
+    forColumns([&](Value *j) { b_.CreateStore(L_.maxnum(b_.CreateLoad(vecTy(), acc), column(x_, j)), acc); });
     mx = b_.CreateLoad(vecTy(), acc);
     b_.CreateStore(splat(0.0), acc);
-    L_.loop(r_.width, [&](Value *j) {
+    forColumns([&](Value *j) {
       Value *e = L_.exp(b_.CreateFSub(column(x_, j), mx));
       b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(vecTy(), acc), e), acc);
     });
@@ -105,6 +130,7 @@ private:
   Rows r_;
   int lanes_;
   Value *rows_, *mask_, *base_, *r0_;
+  std::map<int64_t, Value *> columns_;
 };
 
 /// body(block) for each block of `lanes` rows, when x is f32 and the target
@@ -131,7 +157,7 @@ void lowerSoftmax(Lowering &L, const ir::Node &n) {
   Rows r = rowsOf(L, x);
   if (forRowBlocks(L, x, [&](RowBlock &k) {
         Value *lse = k.logSumExp();
-        L.loop(r.width, [&](Value *j) { k.scatter(&n, j, L.exp(b.CreateFSub(k.column(x, j), lse))); });
+        k.forColumns([&](Value *j) { k.scatter(&n, j, L.exp(b.CreateFSub(k.column(x, j), lse))); });
       }))
     return;
   L.loop(r.count, [&](Value *row) {
@@ -175,7 +201,7 @@ void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n) {
         Value *label = b.CreateSExt(k.perRow(labels, b.getInt32Ty()), i64v);
         Value *grow = scalarG ? b.CreateVectorSplat(cast<FixedVectorType>(i64v)->getNumElements(), L.load(g, L.i64(0)))
                               : k.perRow(g, b.getFloatTy());
-        L.loop(r.width, [&](Value *j) {
+        k.forColumns([&](Value *j) {
           Value *p = L.exp(b.CreateFSub(k.column(x, j), lse));
           Value *hot = b.CreateSelect(b.CreateICmpEQ(b.CreateVectorSplat(cast<FixedVectorType>(i64v)->getNumElements(), j), label),
                                       k.splat(1.0), k.splat(0.0));
