@@ -5,6 +5,7 @@
 #include "runtime/parallel_for.h"
 
 #include <algorithm>
+#include <map>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
@@ -24,7 +25,15 @@ struct JitCompiler::Impl {
   std::unique_ptr<orc::LLJIT> jit;
   std::unique_ptr<TargetMachine> tm; // the host, created by the first add()
   int threads = 1;
+  int modulesPerKernel = 1;
+  // Per kernel symbol: a function defined in each of its other modules, looked
+  // up with it so that all of them compile at once.
+  std::map<std::string, std::vector<std::string>> companions;
 };
+
+namespace {
+unsigned compileThreads() { return std::min(2u, std::max(1u, std::thread::hardware_concurrency())); }
+} // namespace
 
 namespace {
 [[noreturn]] void fail(const std::string &what, Error e) {
@@ -32,18 +41,31 @@ namespace {
 }
 } // namespace
 
-JitCompiler::JitCompiler(int threads) : impl_(std::make_unique<Impl>()) {
+JitCompiler::JitCompiler(int threads, int modulesPerKernel) : impl_(std::make_unique<Impl>()) {
   impl_->threads = std::max(1, threads);
+  impl_->modulesPerKernel = modulesPerKernel > 0 ? modulesPerKernel : (int)compileThreads();
 }
 JitCompiler::~JitCompiler() = default;
 
 KernelSignature JitCompiler::add(const ir::Graph &g, const std::string &symbol, int64_t maxBatch) {
-  auto ctx = std::make_unique<LLVMContext>();
-  auto module = std::make_unique<Module>(symbol, *ctx);
   if (!impl_->tm) // the host: it picks the GEMM's vector width
     impl_->tm = createHostTargetMachine();
-  KernelSignature sig = lowerGraph(g, symbol, maxBatch, *module, impl_->tm.get(), impl_->threads);
-  impl_->modules.emplace_back(std::move(module), std::move(ctx));
+  KernelSignature sig;
+  for (int k = 0; k < impl_->modulesPerKernel; ++k) {
+    auto ctx = std::make_unique<LLVMContext>(); // one per module: they compile concurrently
+    auto module = std::make_unique<Module>(k ? symbol + "." + std::to_string(k) : symbol, *ctx);
+    KernelSignature s = lowerGraph(g, symbol, maxBatch, *module, impl_->tm.get(), impl_->threads,
+                                   {k, impl_->modulesPerKernel});
+    if (k == 0)
+      sig = s;
+    else
+      for (Function &f : *module)
+        if (!f.isDeclaration() && f.hasExternalLinkage()) {
+          impl_->companions[symbol].push_back(f.getName().str());
+          break;
+        }
+    impl_->modules.emplace_back(std::move(module), std::move(ctx));
+  }
   return sig;
 }
 
@@ -63,7 +85,7 @@ void JitCompiler::compile(int optLevel, bool keepLlvmText) {
     fail("cannot describe the host for the JIT", jtmb.takeError());
   jtmb->setCPU(tm->getTargetCPU().str());
   jtmb->addFeatures({tm->getTargetFeatureString().str()});
-  unsigned threads = std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
+  unsigned threads = compileThreads();
   auto jit = orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(std::move(*jtmb))
                  .setNumCompileThreads(impl_->modules.size() > 1 ? threads : 0)
@@ -106,8 +128,11 @@ std::vector<KernelFn> JitCompiler::lookupAll(const std::vector<std::string> &sym
     throw std::logic_error("JitCompiler::lookup before compile()");
   orc::ExecutionSession &es = impl_->jit->getExecutionSession();
   orc::SymbolLookupSet set;
-  for (const std::string &s : symbols)
+  for (const std::string &s : symbols) {
     set.add(impl_->jit->mangleAndIntern(s));
+    for (const std::string &c : impl_->companions[s])
+      set.add(impl_->jit->mangleAndIntern(c));
+  }
   auto found = es.lookup(orc::makeJITDylibSearchOrder(&impl_->jit->getMainJITDylib()), set);
   if (!found)
     fail("cannot compile or find the kernels", found.takeError());

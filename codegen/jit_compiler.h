@@ -1,7 +1,9 @@
 // In-process compilation: each graph is lowered into its own LLVM module,
 // optimized for the host CPU and JIT-compiled with ORC LLJIT. Modules are
 // optimized and compiled when first looked up, on up to two compile threads,
-// so kernels looked up together (lookupAll) compile in parallel. No LLVM
+// so kernels looked up together (lookupAll) compile in parallel; a kernel's
+// part functions are shared out among two modules (lower_graph.h) so that
+// a single kernel compiles on both threads too. No LLVM
 // types leak out. Kernels compiled for several threads call
 // nnc_parallel_for (runtime/parallel_for.h), which the JIT links in.
 #pragma once
@@ -17,7 +19,10 @@ namespace nnc::codegen {
 class JitCompiler {
 public:
   /// Kernels split their large loops across `threads` threads (1: none).
-  explicit JitCompiler(int threads = 1);
+  /// Each kernel is lowered into `modulesPerKernel` modules (0: one per
+  /// compile thread), which are optimized and compiled concurrently; 1 keeps
+  /// a kernel in one module, as llvmText() shows it best.
+  explicit JitCompiler(int threads = 1, int modulesPerKernel = 0);
   ~JitCompiler();
 
   /// Lowers `g` to a kernel named `symbol` for batches of at most maxBatch.

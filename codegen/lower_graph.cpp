@@ -4,6 +4,7 @@
 #include "codegen/lowering.h"
 
 #include <algorithm>
+#include <optional>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 #include <stdexcept>
@@ -137,7 +138,8 @@ Function *kernelFunction(Module &m, const std::string &name, GlobalValue::Linkag
 } // namespace
 
 KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_t maxBatch,
-                           Module &m, const TargetMachine *target, int threads) {
+                           Module &m, const TargetMachine *target, int threads,
+                           ModuleShare share) {
   KernelSignature sig;
   sig.symbol = symbol;
   sig.maxBatch = maxBatch;
@@ -247,14 +249,16 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
 
   // One internal function per kernel (an op, or a fusion group) keeps each
   // function small, so the O3 pipeline's cost grows linearly with the model;
-  // the kernel calls them in graph order.
-
-  Function *kernel = kernelFunction(m, symbol, Function::ExternalLinkage);
-  BasicBlock *entry = BasicBlock::Create(m.getContext(), "entry", kernel);
-  IRBuilder<> kb(entry);
-  auto callPart = [&](Function *part) {
-    kb.CreateCall(part, {kernel->getArg(0), kernel->getArg(1), kernel->getArg(2)});
+  // the kernel calls them in graph order. Shared out among several modules
+  // (`share`), each part goes to the least loaded one, its size estimated
+  // from its ops (a matmul brings micro-kernels).
+  struct Part {
+    const ir::Node *first;
+    std::string name;
+    int module = 0;
   };
+  std::vector<Part> parts;
+  std::vector<int64_t> load(std::max(1, share.count), 0);
   int lastGroup = 0;
   for (auto &up : g.nodes()) {
     if (!ir::hasKernel(up->kind) || (up->group && up->group == lastGroup) ||
@@ -264,19 +268,59 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     std::string partName = up->group ? symbol + ".fused." + std::to_string(up->group)
                                      : symbol + "." + ir::opName(up->kind) + "." +
                                            std::to_string(up->id);
-    Function *part = kernelFunction(m, partName, Function::InternalLinkage);
+    int64_t size = 0;
+    for (auto &member : g.nodes())
+      if (member.get() == up.get() || (up->group && member->group == up->group))
+        size += member->kind == OpKind::MatMul ? 8 : 1;
+    Part p{up.get(), partName, 0};
+    p.module = (int)(std::min_element(load.begin(), load.end()) - load.begin());
+    load[p.module] += size;
+    parts.push_back(p);
+  }
+  const bool split = share.count > 1;
+  Function *kernel = nullptr;
+  std::optional<IRBuilder<>> kb;
+  if (share.index == 0) {
+    kernel = kernelFunction(m, symbol, Function::ExternalLinkage);
+    kb.emplace(BasicBlock::Create(m.getContext(), "entry", kernel));
+  }
+  auto callPart = [&](Function *part) {
+    if (kernel)
+      kb->CreateCall(part, {kernel->getArg(0), kernel->getArg(1), kernel->getArg(2)});
+  };
+  for (const Part &p : parts) {
+    bool here = p.module == share.index;
+    if (!here && share.index != 0)
+      continue;
+    Function *part = kernelFunction(m, p.name, split ? Function::ExternalLinkage
+                                                     : Function::InternalLinkage);
     part->addFnAttr(Attribute::NoInline);
-    Lowering L(m, part, addresses, options);
-    if (up->group)
-      lowerFusionGroup(L, *groupById.at(up->group), stored);
-    else
-      lowerNode(L, *up);
-    L.b().CreateRetVoid();
+    if (here) {
+      Lowering L(m, part, addresses, options);
+      if (p.first->group)
+        lowerFusionGroup(L, *groupById.at(p.first->group), stored);
+      else
+        lowerNode(L, *p.first);
+      L.b().CreateRetVoid();
+    }
     callPart(part);
   }
 
   // Effects, after all compute: outputs, then parameter and state updates
-  // (but those done in place).
+  // (but those done in place); in module 0, like the kernel function.
+  for (auto &up : g.nodes())
+    if (up->kind == OpKind::Assign) {
+      ++sig.assigns;
+      auto it = inPlace.find(up->operand(1));
+      sig.assignsInPlace += it != inPlace.end() && it->second == up->operand(0);
+    }
+  if (!kernel) {
+    std::string err;
+    raw_string_ostream os(err);
+    if (verifyModule(m, &os))
+      throw std::logic_error("codegen produced invalid LLVM IR for " + symbol + ": " + os.str());
+    return sig;
+  }
   Function *effects = kernelFunction(m, symbol + ".effects", Function::InternalLinkage);
   effects->addFnAttr(Attribute::NoInline);
   Lowering E(m, effects, addresses);
@@ -288,17 +332,14 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   for (auto &up : g.nodes())
     if (up->kind == OpKind::Assign) {
       const ir::Node *target = up->operand(0), *v = up->operand(1);
-      ++sig.assigns;
       auto it = inPlace.find(v);
-      if (it != inPlace.end() && it->second == target) {
-        ++sig.assignsInPlace;
+      if (it != inPlace.end() && it->second == target)
         continue;
-      }
       lowerCopy(E, v, E.storage(target), v->type.dtype, E.numElements(v->shape()));
     }
   E.b().CreateRetVoid();
   callPart(effects);
-  kb.CreateRetVoid();
+  kb->CreateRetVoid();
 
   std::string err;
   raw_string_ostream os(err);

@@ -160,7 +160,7 @@ int run(const cli::Options &opts) {
     timer.print(pm);
     return 0;
   }
-  codegen::JitCompiler jit(opts.threads);
+  codegen::JitCompiler jit(opts.threads, opts.emit == "llvm" ? 1 : 0);
   int64_t batch = model->train.batchSize, chunk = std::max<int64_t>(batch, 256);
   std::optional<codegen::KernelSignature> stepSig, evalSig, predictSig;
   if (training || opts.emit == "llvm")
