@@ -8,38 +8,6 @@ namespace nnc::codegen {
 
 using namespace llvm;
 
-void gemmLoop(IRBuilder<> &b, Value *begin, Value *end, Value *step,
-              const std::function<void(Value *)> &body) {
-  Function *fn = b.GetInsertBlock()->getParent();
-  LLVMContext &c = fn->getContext();
-  BasicBlock *pre = b.GetInsertBlock();
-  auto *head = BasicBlock::Create(c, "gemm.loop", fn);
-  auto *bodyBB = BasicBlock::Create(c, "gemm.body", fn);
-  auto *exit = BasicBlock::Create(c, "gemm.done", fn);
-  b.CreateBr(head);
-  b.SetInsertPoint(head);
-  PHINode *i = b.CreatePHI(b.getInt64Ty(), 2, "g");
-  i->addIncoming(begin, pre);
-  b.CreateCondBr(b.CreateICmpSLT(i, end), bodyBB, exit);
-  b.SetInsertPoint(bodyBB);
-  body(i);
-  i->addIncoming(b.CreateAdd(i, step, "", /*HasNUW=*/true, /*HasNSW=*/true), b.GetInsertBlock());
-  b.CreateBr(head);
-  b.SetInsertPoint(exit);
-}
-
-void gemmIf(IRBuilder<> &b, Value *cond, const std::function<void()> &then) {
-  Function *fn = b.GetInsertBlock()->getParent();
-  LLVMContext &c = fn->getContext();
-  auto *thenBB = BasicBlock::Create(c, "gemm.then", fn);
-  auto *join = BasicBlock::Create(c, "gemm.join", fn);
-  b.CreateCondBr(cond, thenBB, join);
-  b.SetInsertPoint(thenBB);
-  then();
-  b.CreateBr(join);
-  b.SetInsertPoint(join);
-}
-
 GemmKernels::GemmKernels(Module &m, const GemmConfig &cfg) : m_(m), cfg_(cfg) {
   LLVMContext &c = m.getContext();
   f32_ = Type::getFloatTy(c);
@@ -77,11 +45,11 @@ Value *GemmKernels::laneMask(IRBuilder<> &b, Value *valid, int64_t first) {
 void GemmKernels::copyRun(IRBuilder<> &b, Value *src, Value *dst, Value *n) {
   int64_t w = cfg_.lanes;
   Value *whole = b.CreateMul(b.CreateSDiv(n, b.getInt64(w)), b.getInt64(w));
-  gemmLoop(b, b.getInt64(0), whole, b.getInt64(w), [&](Value *i) {
+  emitLoop(b, b.getInt64(0), whole, b.getInt64(w), [&](Value *i) {
     Value *v = b.CreateAlignedLoad(vec_, b.CreateInBoundsGEP(f32_, src, i), Align(4));
     b.CreateAlignedStore(v, b.CreateInBoundsGEP(f32_, dst, i), Align(4));
   });
-  gemmIf(b, b.CreateICmpSLT(whole, n), [&] {
+  emitIf(b, b.CreateICmpSLT(whole, n), [&] {
     Value *mask = laneMask(b, b.CreateSub(n, whole), 0);
     Value *v = b.CreateMaskedLoad(vec_, b.CreateInBoundsGEP(f32_, src, whole), Align(4), mask,
                                   Constant::getNullValue(vec_));
@@ -141,7 +109,7 @@ Function *GemmKernels::microKernel(const KernelSpec &spec) {
   // loop), unless the loop is too short to hide the misses.
   if (!spec.compact) {
     Function *prefetch = Intrinsic::getDeclaration(&m_, Intrinsic::prefetch, {ptr_});
-    gemmIf(b, b.CreateICmpSGE(kc, b.getInt64(32)), [&] {
+    emitIf(b, b.CreateICmpSGE(kc, b.getInt64(32)), [&] {
       for (int r = 0; r < mr; ++r) {
         for (int64_t off = 0; off < nr; off += 16)
           b.CreateCall(prefetch, {b.CreateConstGEP1_64(f32_, cRow[r], off), b.getInt32(1),
@@ -276,13 +244,13 @@ Function *GemmKernels::packA(bool transposed, int mr) {
   if (!transposed) {
     // Row i of the block to dst + i * kcStride; rows past mc are zeros.
     Value *stride = b.getInt64(cfg_.kcStride());
-    gemmLoop(b, b.getInt64(0), rows, b.getInt64(1), [&](Value *i) {
+    emitLoop(b, b.getInt64(0), rows, b.getInt64(1), [&](Value *i) {
       Value *d = b.CreateInBoundsGEP(f32_, dst, b.CreateMul(i, stride));
       Value *s = b.CreateInBoundsGEP(f32_, src, b.CreateMul(i, ld));
       Value *n = b.CreateSelect(b.CreateICmpSLT(i, mc), kc, b.getInt64(0));
       copyRun(b, s, d, n);
-      gemmIf(b, b.CreateICmpSGE(i, mc), [&] {
-        gemmLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
+      emitIf(b, b.CreateICmpSGE(i, mc), [&] {
+        emitLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
           b.CreateStore(ConstantFP::get(f32_, 0.0), b.CreateInBoundsGEP(f32_, d, k));
         });
       });
@@ -290,7 +258,7 @@ Function *GemmKernels::packA(bool transposed, int mr) {
   } else {
     // Panel p: for each k, the mr values src[k * ld + p*mr ..] to dst + p*mr*kc + k*mr.
     int chunks = (mr + w - 1) / w;
-    gemmLoop(b, b.getInt64(0), rows, MR, [&](Value *p0) {
+    emitLoop(b, b.getInt64(0), rows, MR, [&](Value *p0) {
       Value *valid = b.CreateSub(mc, p0);
       std::vector<Value *> loadMask(chunks);
       std::vector<Constant *> storeMask(chunks);
@@ -304,7 +272,7 @@ Function *GemmKernels::packA(bool transposed, int mr) {
       }
       Value *panel = b.CreateInBoundsGEP(f32_, dst, b.CreateMul(p0, kc));
       Value *col = b.CreateInBoundsGEP(f32_, src, p0);
-      gemmLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
+      emitLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
         Value *s = b.CreateInBoundsGEP(f32_, col, b.CreateMul(k, ld));
         Value *d = b.CreateInBoundsGEP(f32_, panel, b.CreateMul(k, MR));
         for (int q = 0; q < chunks; ++q) {
@@ -340,7 +308,7 @@ Function *GemmKernels::packB(bool transposed, int nv) {
   Value *cols = b.CreateMul(b.CreateSDiv(b.CreateAdd(n, b.getInt64(nr - 1)), NR), NR);
   Align packedAlign(std::min<int64_t>(64, 4 * w));
   Constant *zero = Constant::getNullValue(vec_);
-  gemmLoop(b, b.getInt64(0), cols, NR, [&](Value *j0) {
+  emitLoop(b, b.getInt64(0), cols, NR, [&](Value *j0) {
     Value *panel = b.CreateInBoundsGEP(f32_, dst, b.CreateMul(j0, kc));
     Value *valid = b.CreateSub(n, j0);
     if (!transposed) {
@@ -348,7 +316,7 @@ Function *GemmKernels::packB(bool transposed, int nv) {
       for (int v = 0; v < nv; ++v)
         mask[v] = laneMask(b, valid, (int64_t)v * w);
       Value *base = b.CreateInBoundsGEP(f32_, src, j0);
-      gemmLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
+      emitLoop(b, b.getInt64(0), kc, b.getInt64(1), [&](Value *k) {
         Value *s = b.CreateInBoundsGEP(f32_, base, b.CreateMul(k, ld));
         Value *d = b.CreateInBoundsGEP(f32_, panel, b.CreateMul(k, NR));
         for (int v = 0; v < nv; ++v) {
@@ -363,7 +331,7 @@ Function *GemmKernels::packB(bool transposed, int nv) {
     // blocks, transpose them in registers, store w k-rows of the panel.
     Value *kWhole = b.CreateMul(b.CreateSDiv(kc, b.getInt64(w)), b.getInt64(w));
     // One w-column slice c0 of the panel at a time (a loop, not unrolled: less code).
-    gemmLoop(b, b.getInt64(0), NR, b.getInt64(w), [&](Value *c0) {
+    emitLoop(b, b.getInt64(0), NR, b.getInt64(w), [&](Value *c0) {
       std::vector<Value *> rowPtr(w), rowMask(w);
       Constant *all = Constant::getAllOnesValue(mask_), *none = Constant::getNullValue(mask_);
       for (int l = 0; l < w; ++l) {
@@ -403,13 +371,13 @@ Function *GemmKernels::packB(bool transposed, int nv) {
             b.CreateAlignedStore(x[l], at, packedAlign);
           };
           if (rows) // k-rows past kc belong to the next panel
-            gemmIf(b, b.CreateICmpSLT(b.getInt64(l), rows), store);
+            emitIf(b, b.CreateICmpSLT(b.getInt64(l), rows), store);
           else
             store();
         }
       };
-      gemmLoop(b, b.getInt64(0), kWhole, b.getInt64(w), [&](Value *k0) { block(k0, nullptr); });
-      gemmIf(b, b.CreateICmpSLT(kWhole, kc), [&] { block(kWhole, b.CreateSub(kc, kWhole)); });
+      emitLoop(b, b.getInt64(0), kWhole, b.getInt64(w), [&](Value *k0) { block(k0, nullptr); });
+      emitIf(b, b.CreateICmpSLT(kWhole, kc), [&] { block(kWhole, b.CreateSub(kc, kWhole)); });
     });
   });
   b.CreateRetVoid();

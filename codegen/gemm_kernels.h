@@ -3,6 +3,7 @@
 // (looked up by name). Private to codegen/.
 #pragma once
 #include "codegen/gemm.h"
+#include "codegen/loop_builder.h"
 
 #include <functional>
 #include <llvm/IR/IRBuilder.h>
@@ -58,11 +59,5 @@ private:
   llvm::Type *f32_, *i64_, *ptr_;
   llvm::FixedVectorType *vec_, *mask_;
 };
-
-/// for (i = begin; i < end; i += step) body(i), at b's insertion point.
-void gemmLoop(llvm::IRBuilder<> &b, llvm::Value *begin, llvm::Value *end, llvm::Value *step,
-              const std::function<void(llvm::Value *)> &body);
-/// if (cond) then(); at b's insertion point.
-void gemmIf(llvm::IRBuilder<> &b, llvm::Value *cond, const std::function<void()> &then);
 
 } // namespace nnc::codegen

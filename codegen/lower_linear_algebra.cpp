@@ -146,7 +146,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   };
   auto rowsDone = [&](Value *first, Value *end) {
     if (afterRow)
-      gemmLoop(b, first, end, b.getInt64(1), [&](Value *i) { afterRow(i); });
+      emitLoop(b, first, end, b.getInt64(1), [&](Value *i) { afterRow(i); });
   };
 
   if (p.path == GemmPlan::Direct) {
@@ -160,10 +160,10 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
       Bsrc = f.Bp, panelStride = b.CreateMul(o.K, b.getInt64(nr)), ldb = b.getInt64(nr);
     }
     KernelPicker ukr(kernels, cfg, APanel::Strided, false, p.mr, p.nv, p.maxM, p.maxN, true);
-    gemmLoop(b, b.getInt64(0), o.M, b.getInt64(p.mr), [&](Value *i0) {
+    emitLoop(b, b.getInt64(0), o.M, b.getInt64(p.mr), [&](Value *i0) {
       Value *a = b.CreateInBoundsGEP(f32, f.A, b.CreateMul(i0, o.rsA));
       Value *mValid = b.CreateSub(o.M, i0);
-      gemmLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
+      emitLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
         Value *bp = b.CreateInBoundsGEP(f32, Bsrc, b.CreateMul(b.CreateSDiv(j0, b.getInt64(nr)), panelStride));
         Value *c = b.CreateInBoundsGEP(f32, f.C, b.CreateAdd(b.CreateMul(i0, o.N), j0));
         Value *nValid = b.CreateSub(o.N, j0);
@@ -186,7 +186,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     Value *kBlocks = ceilDiv(b, f.o.K, cfg.kc);
     auto pack = [&](Value *first, Value *end) {
       Frame t = frame();
-      gemmLoop(b, first, end, b.getInt64(1), [&](Value *kb) {
+      emitLoop(b, first, end, b.getInt64(1), [&](Value *kb) {
         Value *pc = b.CreateMul(kb, KC);
         Value *kc = smin(b, KC, b.CreateSub(t.o.K, pc));
         Value *src = b.CreateInBoundsGEP(f32, t.B, b.CreateMul(pc, t.o.ksB));
@@ -211,9 +211,9 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     Value *MC = b.getInt64(p.mc);
     // At least one K block, so that K = 0 (an empty batch) still writes zeros.
     Value *kBlocks = b.CreateBinaryIntrinsic(Intrinsic::smax, ceilDiv(b, o.K, cfg.kc), b.getInt64(1));
-    gemmLoop(b, first, end, MC, [&](Value *ic) {
+    emitLoop(b, first, end, MC, [&](Value *ic) {
       Value *mc = smin(b, MC, b.CreateSub(end, ic));
-      gemmLoop(b, b.getInt64(0), kBlocks, b.getInt64(1), [&](Value *kb) {
+      emitLoop(b, b.getInt64(0), kBlocks, b.getInt64(1), [&](Value *kb) {
         Value *pc = b.CreateMul(kb, KC);
         Value *kc = smin(b, KC, b.CreateSub(o.K, pc));
         Value *a = b.CreateInBoundsGEP(f32, f.A, b.CreateAdd(b.CreateMul(ic, o.rsA), b.CreateMul(pc, o.csA)));
@@ -228,10 +228,10 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
                                 : b.CreateInBoundsGEP(f32, f.B, b.CreateMul(pc, o.N));
         Value *ldb = p.packB ? L.i64(nr) : o.N;
         Value *accumulate = b.CreateICmpSGT(kb, b.getInt64(0));
-        gemmLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
+        emitLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
           Value *bp = b.CreateInBoundsGEP(f32, bBlock, p.packB ? b.CreateMul(j0, kc) : j0);
           Value *nValid = b.CreateSub(o.N, j0);
-          gemmLoop(b, b.getInt64(0), mc, b.getInt64(p.mr), [&](Value *i0) {
+          emitLoop(b, b.getInt64(0), mc, b.getInt64(p.mr), [&](Value *i0) {
             Value *ap = b.CreateInBoundsGEP(f32, aBlock, b.CreateMul(b.CreateSDiv(i0, b.getInt64(p.mr)), aPanel));
             Value *c = b.CreateInBoundsGEP(f32, f.C, b.CreateAdd(b.CreateMul(b.CreateAdd(ic, i0), o.N), j0));
             Value *mValid = b.CreateSub(mc, i0);

@@ -1,5 +1,6 @@
 #include "codegen/lowering.h"
 
+#include "codegen/loop_builder.h"
 #include "codegen/vector_math.h"
 
 #include <llvm/IR/Intrinsics.h>
@@ -99,22 +100,7 @@ void Lowering::loop(Value *count, const std::function<void(Value *)> &body) {
 }
 
 void Lowering::loop(Value *begin, Value *end, const std::function<void(Value *)> &body) {
-  LLVMContext &c = ctx();
-  BasicBlock *pre = b_.GetInsertBlock();
-  BasicBlock *header = BasicBlock::Create(c, "loop", fn_);
-  BasicBlock *bodyBB = BasicBlock::Create(c, "body", fn_);
-  BasicBlock *exit = BasicBlock::Create(c, "done", fn_);
-  b_.CreateBr(header);
-  b_.SetInsertPoint(header);
-  PHINode *i = b_.CreatePHI(b_.getInt64Ty(), 2, "i");
-  i->addIncoming(begin, pre);
-  b_.CreateCondBr(b_.CreateICmpSLT(i, end), bodyBB, exit);
-  b_.SetInsertPoint(bodyBB);
-  body(i);
-  Value *next = b_.CreateAdd(i, i64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
-  i->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateBr(header);
-  b_.SetInsertPoint(exit);
+  emitLoop(b_, begin, end, i64(1), body);
 }
 
 void Lowering::parallelFor(Value *count, const std::function<void(Value *, Value *)> &body) {
