@@ -79,6 +79,7 @@ struct GemmPlan {
   const ir::Node *a = nullptr, *b = nullptr;
   bool transA = false, transB = false;
   bool packB = false;        // B is packed into the scratch area
+  bool parallel = false;     // blocked path: rows split across the kernel's threads
   int mr = 1, nv = 1;        // the micro-tile of this matmul (nv may be less than cfg.nv for narrow N)
   int64_t mc = 1;            // blocked path: rows per block (a multiple of mr)
   int64_t maxM = 0, maxK = 0, maxN = 0;
@@ -93,7 +94,9 @@ bool readsThroughTranspose(const ir::Node *operand);
 /// `readThrough`: the transposes that are not computed (lower_graph.cpp: those
 /// read only by matmuls); the GEMM reads their operands. A transpose that is
 /// computed anyway is read as it is.
+/// `threads`: those of the kernel (a blocked matmul of at least
+/// cfg.parallelMinMacs is split across them).
 GemmPlan planGemm(const ir::Node &matmul, int64_t maxBatch, const GemmConfig &cfg,
-                  const std::unordered_set<const ir::Node *> &readThrough);
+                  const std::unordered_set<const ir::Node *> &readThrough, int threads = 1);
 
 } // namespace nnc::codegen

@@ -167,7 +167,7 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   int64_t scratch = 0;
   for (auto &up : g.nodes())
     if (up->kind == OpKind::MatMul)
-      scratch = std::max(scratch, planGemm(*up, maxBatch, options.gemm, readThrough).scratchBytes);
+      scratch = std::max(scratch, planGemm(*up, maxBatch, options.gemm, readThrough, threads).scratchBytes);
 
   // Buffers: bindings for the interface, workspace slots for intermediates.
   AddressTable addresses;

@@ -116,7 +116,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   const GemmConfig &cfg = L.options().gemm;
   static const std::unordered_set<const ir::Node *> none;
   const auto *readThrough = L.options().readThrough;
-  GemmPlan p = planGemm(n, L.options().maxBatch, cfg, readThrough ? *readThrough : none);
+  GemmPlan p = planGemm(n, L.options().maxBatch, cfg, readThrough ? *readThrough : none,
+                        L.options().threads);
   if (p.path == GemmPlan::Naive)
     return naive(L, n, p, operands(L, n, p), afterRow);
 
@@ -177,7 +178,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   // Blocked. Threads split the rows (units of mr rows, each C element is
   // still computed by one thread in the same order, so results do not depend
   // on the thread count); a packed A would need a scratch area per thread.
-  const bool parallel = L.options().threads > 1 && p.macs >= cfg.parallelMinMacs && !cfg.packA;
+  const bool parallel = p.parallel;
   Value *KC = b.getInt64(cfg.kc);
   // B packed once if the plan says so (K blocks of kc, panel-major within),
   // else read in place; the K blocks are packed in parallel.
