@@ -122,6 +122,41 @@ inPlaceAssigns(const ir::Graph &g, const std::unordered_map<int, const ir::Fusio
   return inPlace;
 }
 
+/// A kernel's part: one op, or a fusion group (`first` is its first member).
+struct KernelPart {
+  const ir::Node *first;
+  std::string name;
+  int module = 0; // of ModuleShare::count
+};
+
+/// The parts in the order the kernel calls them, each given to the module
+/// with the least estimated size so far (a matmul weighs 8 ops: it brings
+/// micro-kernels).
+std::vector<KernelPart> kernelParts(const ir::Graph &g,
+                                    const std::unordered_set<const ir::Node *> &readThrough,
+                                    const std::string &symbol, int modules) {
+  std::unordered_map<int, int64_t> groupSize;
+  for (auto &up : g.nodes())
+    if (up->group)
+      groupSize[up->group] += up->kind == OpKind::MatMul ? 8 : 1;
+  std::vector<KernelPart> parts;
+  std::vector<int64_t> load(std::max(1, modules), 0);
+  int lastGroup = 0;
+  for (auto &up : g.nodes()) {
+    if (!ir::hasKernel(up->kind) || (up->group && up->group == lastGroup) ||
+        readThrough.count(up.get()))
+      continue;
+    lastGroup = up->group;
+    KernelPart p{up.get(), up->group ? symbol + ".fused." + std::to_string(up->group)
+                                     : symbol + "." + ir::opName(up->kind) + "." +
+                                           std::to_string(up->id)};
+    p.module = (int)(std::min_element(load.begin(), load.end()) - load.begin());
+    load[p.module] += up->group ? groupSize[up->group] : up->kind == OpKind::MatMul ? 8 : 1;
+    parts.push_back(p);
+  }
+  return parts;
+}
+
 Function *kernelFunction(Module &m, const std::string &name, GlobalValue::LinkageTypes linkage) {
   LLVMContext &c = m.getContext();
   Type *ptr = PointerType::getUnqual(c);
@@ -252,31 +287,7 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   // the kernel calls them in graph order. Shared out among several modules
   // (`share`), each part goes to the least loaded one, its size estimated
   // from its ops (a matmul brings micro-kernels).
-  struct Part {
-    const ir::Node *first;
-    std::string name;
-    int module = 0;
-  };
-  std::vector<Part> parts;
-  std::vector<int64_t> load(std::max(1, share.count), 0);
-  int lastGroup = 0;
-  for (auto &up : g.nodes()) {
-    if (!ir::hasKernel(up->kind) || (up->group && up->group == lastGroup) ||
-        readThrough.count(up.get()))
-      continue;
-    lastGroup = up->group;
-    std::string partName = up->group ? symbol + ".fused." + std::to_string(up->group)
-                                     : symbol + "." + ir::opName(up->kind) + "." +
-                                           std::to_string(up->id);
-    int64_t size = 0;
-    for (auto &member : g.nodes())
-      if (member.get() == up.get() || (up->group && member->group == up->group))
-        size += member->kind == OpKind::MatMul ? 8 : 1;
-    Part p{up.get(), partName, 0};
-    p.module = (int)(std::min_element(load.begin(), load.end()) - load.begin());
-    load[p.module] += size;
-    parts.push_back(p);
-  }
+  std::vector<KernelPart> parts = kernelParts(g, readThrough, symbol, share.count);
   const bool split = share.count > 1;
   Function *kernel = nullptr;
   std::optional<IRBuilder<>> kb;
@@ -288,7 +299,7 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     if (kernel)
       kb->CreateCall(part, {kernel->getArg(0), kernel->getArg(1), kernel->getArg(2)});
   };
-  for (const Part &p : parts) {
+  for (const KernelPart &p : parts) {
     bool here = p.module == share.index;
     if (!here && share.index != 0)
       continue;
