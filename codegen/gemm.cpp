@@ -136,6 +136,14 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
 
   int64_t macs = p.macs = p.maxM * p.maxN * p.maxK;
   p.path = macs <= cfg.directMaxMacs || p.maxM < 2 ? GemmPlan::Direct : GemmPlan::Blocked;
+  // Narrow N with a transposed A: C^T = B^T A^T keeps every lane busy
+  // (A^T is row-major; B^T is B read transposed in place).
+  if (p.path == GemmPlan::Blocked && cfg.lanes > 1 && p.transA && !p.transB &&
+      p.maxN < cfg.lanes && p.maxM >= 2 * cfg.lanes) {
+    p.swapped = true;
+    std::swap(p.a, p.b);
+    std::swap(p.maxM, p.maxN);
+  }
   // Narrow N: fewer vectors per row instead of computing masked-off columns.
   p.nv = (int)std::min<int64_t>(cfg.nv, (p.maxN + cfg.lanes - 1) / cfg.lanes);
   int64_t nr = (int64_t)p.nv * cfg.lanes;
@@ -164,7 +172,9 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
   p.bPackedBytes = p.packB ? roundUp(p.maxK * roundUp(p.maxN, nr) * 4, 64) : 0;
   p.mc = roundUp(std::min(cfg.mc, p.maxM), p.mr);
   int64_t aBytes = cfg.packA ? roundUp(p.mc * std::max(cfg.kcStride(), cfg.kc) * 4, 64) : 0;
-  p.scratchBytes = p.packB || cfg.packA ? 64 + p.bPackedBytes + aBytes : 0;
+  int64_t cBytes = p.swapped ? roundUp(p.maxM * p.maxN * 4, 64) : 0;
+  p.cOffset = p.bPackedBytes + aBytes;
+  p.scratchBytes = p.packB || cfg.packA || p.swapped ? 64 + p.bPackedBytes + aBytes + cBytes : 0;
   return p;
 }
 

@@ -15,6 +15,10 @@
 //   threads (a kernel compiled for several, M*N*K >= parallelMinMacs):
 //     the row blocks are split across them (B packed first, its K blocks in
 //     parallel); each C element is computed as on one thread.
+//   narrow N and a transposed A (X^T dY, the weight gradient of a layer with
+//     fewer outputs than a vector has lanes): C^T = dY^T X is computed, with
+//     the wide side in the lanes, and copied to C transposed; the same sums
+//     in the same order.
 //   direct path (tiny shapes, M*N*K <= directMaxMacs): one K block, A and B
 //     read in place (a transposed B is packed); afterRow per row panel.
 //
@@ -80,6 +84,11 @@ struct GemmPlan {
   bool transA = false, transB = false;
   bool packB = false;        // B is packed into the scratch area
   bool parallel = false;     // blocked path: rows split across the kernel's threads
+  /// Blocked path: C^T = B^T A^T is computed instead (a, b, trans*, maxM and
+  /// maxN describe that product) into the scratch area at cOffset, then
+  /// copied to C transposed.
+  bool swapped = false;
+  int64_t cOffset = 0;
   int mr = 1, nv = 1;        // the micro-tile of this matmul (nv may be less than cfg.nv for narrow N)
   int64_t mc = 1;            // blocked path: rows per block (a multiple of mr)
   int64_t maxM = 0, maxK = 0, maxN = 0;

@@ -23,6 +23,8 @@ Operands operands(Lowering &L, const ir::Node &n, const GemmPlan &p) {
   o.M = a->shape().rank() == 2 ? L.dim(a->shape().dims[0]) : L.i64(1);
   o.K = L.dim(w->shape().dims[0]);
   o.N = L.dim(w->shape().dims[1]);
+  if (p.swapped) // C^T = B^T A^T: [N,K] x [K,M]
+    std::swap(o.M, o.N);
   // Transposed: A is stored as [K,M], B as [N,K].
   o.rsA = p.transA ? L.i64(1) : o.K;
   o.csA = p.transA ? o.M : L.i64(1);
@@ -141,6 +143,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
       Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), b.getInt64(63));
       f.Bp = b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
       f.Ap = b.CreateInBoundsGEP(b.getInt8Ty(), f.Bp, b.getInt64(p.bPackedBytes));
+      if (p.swapped) // C^T, copied to C at the end
+        f.C = b.CreateInBoundsGEP(b.getInt8Ty(), f.Bp, b.getInt64(p.cOffset));
     }
     f.Npad = b.CreateMul(ceilDiv(b, f.o.N, nr), b.getInt64(nr));
     return f;
@@ -240,16 +244,34 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
           });
         });
       });
-      rowsDone(ic, b.CreateAdd(ic, mc));
+      if (!p.swapped)
+        rowsDone(ic, b.CreateAdd(ic, mc));
     });
   };
+  // Swapped: C = (C^T)^T, then the epilogue row by row.
+  auto unswap = [&] {
+    if (!p.swapped)
+      return;
+    Frame f = frame();
+    Value *M = f.o.N, *N = f.o.M, *C = L.storage(&n); // of C
+    L.loop(M, [&](Value *i) {
+      L.loop(N, [&](Value *j) {
+        Value *t = L.loadAt(f.C, n.type.dtype, b.CreateAdd(b.CreateMul(j, M), i));
+        L.storeAt(C, n.type.dtype, b.CreateAdd(b.CreateMul(i, N), j), t);
+      });
+    });
+    rowsDone(b.getInt64(0), M);
+  };
   Value *M = operands(L, n, p).M;
-  if (!parallel)
-    return rows(b.getInt64(0), M);
+  if (!parallel) {
+    rows(b.getInt64(0), M);
+    return unswap();
+  }
   L.parallelFor(ceilDiv(b, M, p.mr), [&](Value *first, Value *end) {
     Value *m = operands(L, n, p).M, *mr = b.getInt64(p.mr);
     rows(b.CreateMul(first, mr), smin(b, b.CreateMul(end, mr), m));
   });
+  unswap();
 }
 
 void lowerTranspose(Lowering &L, const ir::Node &n) {
