@@ -281,6 +281,31 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     sig.workspaceBytes += (scratch + kAlign - 1) / kAlign * kAlign;
     sig.workspaceBytesWithoutReuse += (scratch + kAlign - 1) / kAlign * kAlign;
   }
+  // A softmax cross-entropy and a later gradient of it (same logits and
+  // labels) share each row's log-sum-exp: the loss kernel leaves it in an
+  // area of its own, the gradient kernel reads it instead of recomputing.
+  std::unordered_map<const ir::Node *, int64_t> logSumExpSlots;
+  std::vector<const ir::Node *> losses;
+  for (auto &up : g.nodes()) {
+    const ir::Node *n = up.get();
+    if (n->kind == OpKind::SoftmaxCrossEntropy)
+      losses.push_back(n);
+    if (n->kind != OpKind::SoftmaxCrossEntropyGrad)
+      continue;
+    for (const ir::Node *loss : losses)
+      if (loss->operand(0) == n->operand(0) && loss->operand(1) == n->operand(1) &&
+          !logSumExpSlots.count(loss) && loss->type.dtype == n->type.dtype) {
+        const ir::Shape &x = n->operand(0)->shape();
+        int64_t width = x.dims.back() == ir::kBatch ? maxBatch : x.dims.back();
+        int64_t rows = width ? x.numElements(maxBatch) / width : 0;
+        int64_t bytes = (rows * (n->type.dtype == ir::DType::F64 ? 8 : 4) + kAlign - 1) / kAlign * kAlign;
+        logSumExpSlots[loss] = logSumExpSlots[n] = sig.workspaceBytes;
+        sig.workspaceBytes += bytes;
+        sig.workspaceBytesWithoutReuse += bytes;
+        break;
+      }
+  }
+  options.logSumExpSlots = &logSumExpSlots;
 
   // One internal function per kernel (an op, or a fusion group) keeps each
   // function small, so the O3 pipeline's cost grows linearly with the model;

@@ -100,13 +100,15 @@ public:
     b_.CreateMaskedScatter(v, ptrs, Align(4), mask_);
   }
   /// Per-row values of a [rows] buffer (contiguous).
-  Value *perRow(const ir::Node *n, Type *elem) {
-    Value *p = b_.CreateInBoundsGEP(elem, L_.storage(n), r0_);
+  Value *perRow(const ir::Node *n, Type *elem) { return perRow(L_.storage(n), elem); }
+  Value *perRow(Value *buffer, Type *elem) {
+    Value *p = b_.CreateInBoundsGEP(elem, buffer, r0_);
     return b_.CreateMaskedLoad(FixedVectorType::get(elem, lanes_), p, Align(4), mask_,
                                Constant::getNullValue(FixedVectorType::get(elem, lanes_)));
   }
-  void storePerRow(const ir::Node *n, Value *v) {
-    b_.CreateMaskedStore(v, b_.CreateInBoundsGEP(b_.getFloatTy(), L_.storage(n), r0_), Align(4), mask_);
+  void storePerRow(const ir::Node *n, Value *v) { storePerRow(L_.storage(n), v); }
+  void storePerRow(Value *buffer, Value *v) {
+    b_.CreateMaskedStore(v, b_.CreateInBoundsGEP(b_.getFloatTy(), buffer, r0_), Align(4), mask_);
   }
   /// The row's log-sum-exp, as logSumExp computes it, per lane.
   Value *logSumExp() {
@@ -149,6 +151,16 @@ bool forRowBlocks(Lowering &L, const ir::Node *x, const std::function<void(RowBl
   return true;
 }
 
+/// Where a softmax cross-entropy pair keeps its rows' log-sum-exp (the
+/// loss kernel writes, the gradient kernel reads), or null.
+Value *logSumExpSlot(Lowering &L, const ir::Node &n) {
+  const auto *slots = L.options().logSumExpSlots;
+  if (!slots)
+    return nullptr;
+  auto it = slots->find(&n);
+  return it == slots->end() ? nullptr : L.workspace(it->second);
+}
+
 } // namespace
 
 void lowerSoftmax(Lowering &L, const ir::Node &n) {
@@ -174,8 +186,11 @@ void lowerSoftmaxCrossEntropy(Lowering &L, const ir::Node &n) {
   const ir::Node *x = n.operand(0), *labels = n.operand(1);
   auto &b = L.b();
   Rows r = rowsOf(L, x);
+  Value *kept = logSumExpSlot(L, n); // for the gradient
   if (forRowBlocks(L, x, [&](RowBlock &k) {
         Value *lse = k.logSumExp();
+        if (kept)
+          k.storePerRow(kept, lse);
         Value *label = b.CreateSExt(k.perRow(labels, b.getInt32Ty()), k.mask()->getType()->getWithNewType(b.getInt64Ty()));
         k.storePerRow(&n, b.CreateFSub(lse, k.gather(x, label)));
       }))
@@ -183,6 +198,8 @@ void lowerSoftmaxCrossEntropy(Lowering &L, const ir::Node &n) {
   L.loop(r.count, [&](Value *row) {
     Value *base = b.CreateMul(row, r.width);
     Value *lse = logSumExp(L, x, base, r.width);
+    if (kept)
+      L.storeAt(kept, n.type.dtype, row, lse);
     Value *label = b.CreateSExt(L.load(labels, row), b.getInt64Ty());
     L.store(&n, row, b.CreateFSub(lse, L.load(x, b.CreateAdd(base, label))));
   });
@@ -195,8 +212,9 @@ void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n) {
   Rows r = rowsOf(L, x);
   bool scalarG = g->shape().isScalar() || g->kind == ir::OpKind::Constant ||
                  g->kind == ir::OpKind::BatchSize;
+  Value *kept = logSumExpSlot(L, n); // left by the loss kernel
   if (forRowBlocks(L, x, [&](RowBlock &k) {
-        Value *lse = k.logSumExp();
+        Value *lse = kept ? k.perRow(kept, b.getFloatTy()) : k.logSumExp();
         Type *i64v = k.mask()->getType()->getWithNewType(b.getInt64Ty());
         Value *label = b.CreateSExt(k.perRow(labels, b.getInt32Ty()), i64v);
         Value *grow = scalarG ? b.CreateVectorSplat(cast<FixedVectorType>(i64v)->getNumElements(), L.load(g, L.i64(0)))
@@ -211,7 +229,7 @@ void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n) {
     return;
   L.loop(r.count, [&](Value *row) {
     Value *base = b.CreateMul(row, r.width);
-    Value *lse = logSumExp(L, x, base, r.width);
+    Value *lse = kept ? L.loadAt(kept, t, row) : logSumExp(L, x, base, r.width);
     Value *label = b.CreateSExt(L.load(labels, row), b.getInt64Ty());
     Value *grow = L.load(g, scalarG ? L.i64(0) : row);
     L.loop(r.width, [&](Value *j) {

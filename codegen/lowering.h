@@ -33,6 +33,10 @@ struct LoweringOptions {
   const std::unordered_set<const ir::Node *> *readThrough = nullptr;
   /// Threads a parallelFor may use (1: every loop runs on the caller's thread).
   int threads = 1;
+  /// A softmax cross-entropy and a later gradient of it (same logits and
+  /// labels) -> the workspace byte offset where the loss kernel leaves each
+  /// row's log-sum-exp for the gradient kernel.
+  const std::unordered_map<const ir::Node *, int64_t> *logSumExpSlots = nullptr;
 };
 
 class Lowering {
