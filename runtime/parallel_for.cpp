@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <sched.h>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -79,9 +80,17 @@ private:
     }
   }
 
+  /// Starts workers up to `workers`; if the system refuses a thread, the
+  /// calling thread runs the parts no worker takes (never an exception into
+  /// generated code).
   void grow(int workers) {
-    while ((int)workers_.size() < workers)
-      workers_.emplace_back([this] { work(); });
+    while ((int)workers_.size() < workers && !noMoreThreads_) {
+      try {
+        workers_.emplace_back([this] { work(); });
+      } catch (const std::system_error &) {
+        noMoreThreads_ = true;
+      }
+    }
   }
 
   void work() {
@@ -114,6 +123,7 @@ private:
   std::atomic<bool> stop_{false};
   std::mutex runLock_;
   std::vector<std::thread> workers_;
+  bool noMoreThreads_ = false;
 };
 
 Pool &pool() {
