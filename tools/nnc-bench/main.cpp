@@ -79,8 +79,9 @@ Options parseOptions(int argc, char **argv) {
     usage("give a model file or --gemm M,K,N (one of them)");
   if (o.repeats < 1)
     usage(fmt::format("--repeats must be at least 1, got {}", o.repeats));
-  if (o.threads < 1)
-    usage(fmt::format("--threads must be at least 1, got {}", o.threads));
+  constexpr int kMaxThreads = 1024; // as nnc --threads
+  if (o.threads < 1 || o.threads > kMaxThreads)
+    usage(fmt::format("--threads must be between 1 and {}, got {}", kMaxThreads, o.threads));
   if (o.batch < 0 || o.batch > (1 << 24))
     usage(fmt::format("--batch must be between 1 and {}, got {}", 1 << 24, o.batch));
   if (!(o.minTime > 0))

@@ -49,8 +49,9 @@ Options parseOptions(int argc, char **argv) {
       ->delimiter(',');
   app.add_option("--print-after", o.printAfter, "print the graph IR to stderr after this pass")
       ->delimiter(',');
-  app.add_option("--threads", o.threads, "threads of the training and inference kernels "
-                                          "(default: the CPUs available; small ops use one)");
+  app.add_option("--threads", o.threads, "threads of the training and inference kernels, "
+                                          "1..1024 (default or 0: the CPUs available; small ops "
+                                          "use one)");
   app.add_flag("--print-after-all", o.printAfterAll, "print the graph IR after every pass");
   app.add_flag("--time-passes", o.timePasses, "print the time of each pass and compile phase");
   app.add_flag("--stats", o.stats, "print what the graph passes did (ops folded, groups fused)");
@@ -84,7 +85,8 @@ Options parseOptions(int argc, char **argv) {
     o.maxSteps = *steps;
   constexpr int kMaxThreads = 1024;
   if (o.threads < 0 || o.threads > kMaxThreads)
-    usage(fmt::format("--threads must be between 1 and {}, got {}", kMaxThreads, o.threads));
+    usage(fmt::format("--threads must be between 1 and {} (0: the CPUs available), got {}",
+                      kMaxThreads, o.threads));
   if (o.threads == 0)
     o.threads = runtime::availableThreads();
   if (o.optLevel < 0 || o.optLevel > 3)
