@@ -74,8 +74,9 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
     return {b.div(g, x)};
   case OpKind::Sqrt: // 1/(2 sqrt x)
     return {b.div(b.mul(g, b.constant(0.5, n->type.dtype)), n)};
-  case OpKind::Relu:
-    return {b.mul(g, b.binary(OpKind::Greater, x, b.constant(0.0, n->type.dtype)))};
+  case OpKind::Relu: // mask from the output (relu(x) > 0 iff x > 0, NaN too): the
+                      // forward pass stores no mask, the backward reads what it keeps anyway
+    return {b.mul(g, b.binary(OpKind::Greater, n, b.constant(0.0, n->type.dtype)))};
   case OpKind::Sigmoid: // s(1-s)
     return {b.mul(g, b.mul(n, b.sub(one(), n)))};
   case OpKind::Tanh: // 1 - t^2

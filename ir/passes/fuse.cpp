@@ -8,6 +8,13 @@
 //     of its shape (elementwise members, not heads) merge into it: the
 //     groups become one (an optimizer update that reads several chains, e.g.
 //     Adam's two moments, becomes one loop).
+//   - an elementwise op with one user, an elementwise op of its shape, whose
+//     operands are all in memory anyway (read by a matmul, transpose,
+//     reduction, ...) or scalars, waits for that user and joins its group:
+//     it is recomputed where it is used instead of being stored by its
+//     operands' group and loaded again (relu's mask `greater(h, 0)` is
+//     computed by the backward epilogue from h, which the weight gradient
+//     reads anyway). If it cannot join there, it is placed as above.
 // Joining is legal only if no other operand of the newcomer depends on the
 // group through nodes outside it (counting a group's members as one node):
 // the group runs as one kernel, so such a dependency would be a cycle.
@@ -52,8 +59,10 @@ public:
       uses_[n] = 0;
     }
     for (auto &up : g_.nodes())
-      for (Node *op : up->operands)
+      for (Node *op : up->operands) {
         ++uses_[op];
+        users_[op].push_back(up.get());
+      }
     for (auto &up : g_.nodes())
       visit(up.get());
   }
@@ -129,9 +138,13 @@ public:
   }
 
 private:
-  void visit(Node *n) {
+  void visit(Node *n, bool maySink = true) {
     int joined = 0;
     if (isFusibleElementwise(n->kind)) {
+      if (maySink && sinksIntoUser(n)) {
+        deferred_.insert(n);
+        return;
+      }
       for (Node *op : n->operands)
         if (canJoin(n, op->group, op)) {
           joined = op->group;
@@ -149,7 +162,17 @@ private:
       if (!joined)
         joined = newGroup(n->shape());
       add(n, joined);
+      std::vector<Node *> reads = n->operands; // of n and of the ops that sink into its group
       for (Node *op : n->operands)
+        if (deferred_.erase(op)) {
+          if (canJoin(op, joined, n)) {
+            add(op, joined);
+            reads.insert(reads.end(), op->operands.begin(), op->operands.end());
+          } else {
+            visit(op, false); // placed by the other rules after all
+          }
+        }
+      for (Node *op : reads)
         if (op->group && op->group != joined && op->kind != OpKind::MatMul &&
             op->shape() == n->shape() && canMerge(joined, op->group))
           merge(op->group, joined);
@@ -160,6 +183,27 @@ private:
       add(n, joined);
       groups_[joined].closed = true;
     }
+  }
+
+  /// Whether elementwise `n` waits for its one user's group (see the header).
+  bool sinksIntoUser(const Node *n) {
+    if (uses_[n] != 1)
+      return false;
+    const Node *user = users_[n].front();
+    if (!isFusibleElementwise(user->kind) || !(user->shape() == n->shape()))
+      return false;
+    for (const Node *op : n->operands) {
+      const auto &d = op->shape().dims;
+      if (!(op->shape() == n->shape()) &&
+          std::all_of(d.begin(), d.end(), [](int64_t x) { return x == 1; }))
+        continue; // one element broadcast: cheap to read
+      bool inMemory = false; // some reader of op keeps it out of registers
+      for (const Node *u : users_[op])
+        inMemory = inMemory || !isFusibleElementwise(u->kind);
+      if (!inMemory)
+        return false;
+    }
+    return true;
   }
 
   /// Whether `n` may join group `gid` through its operand `via` (a member).
@@ -257,6 +301,8 @@ private:
 
   Graph &g_;
   std::unordered_map<const Node *, int> uses_;
+  std::unordered_map<const Node *, std::vector<Node *>> users_;
+  std::set<Node *> deferred_; // waiting for their user (sinksIntoUser)
   std::map<int, GroupState> groups_; // merged groups are erased
   int lastId_ = 0;
 };
