@@ -6,6 +6,10 @@
 // at once: column j of the block is one gather, and each lane runs the
 // per-row arithmetic in the same order as the scalar loop (bit-identical);
 // rows are short (classes), so vectorizing along a row would not pay.
+// Outputs of the rows' shape are written in memory order when the width w
+// is static and small: the block's rows are w contiguous vectors, and lane l
+// of vector v is row (v*lanes + l) / w, column (v*lanes + l) % w, so each
+// per-row value is permuted into place (a shuffle) instead of scattered.
 #include "codegen/lowering.h"
 
 #include <functional>
@@ -26,7 +30,9 @@ Rows rowsOf(Lowering &L, const ir::Node *x) {
   const auto &d = x->shape().dims;
   Value *width = L.dim(d.back());
   Value *count = L.numElements(x->shape());
-  return {L.b().CreateUDiv(count, width), width};
+  // An empty row (a width bound to 0) has no elements: count is 0 too.
+  Value *divisor = L.b().CreateBinaryIntrinsic(Intrinsic::umax, width, L.i64(1));
+  return {L.b().CreateUDiv(count, divisor), width};
 }
 
 /// log(sum(exp(x - max))) + max over row starting at `base`.
@@ -56,21 +62,42 @@ class RowBlock {
 public:
   RowBlock(Lowering &L, const ir::Node *x, Rows r, Value *r0, int lanes)
       : L_(L), b_(L.b()), x_(x), r_(r), lanes_(lanes) {
-    Type *i64 = b_.getInt64Ty();
     std::vector<Constant *> steps;
     for (int i = 0; i < lanes; ++i)
-      steps.push_back(ConstantInt::get(i64, i));
-    rows_ = b_.CreateAdd(b_.CreateVectorSplat(lanes, r0), ConstantVector::get(steps));
-    mask_ = b_.CreateICmpSLT(rows_, b_.CreateVectorSplat(lanes, r.count));
-    base_ = b_.CreateMul(rows_, b_.CreateVectorSplat(lanes, r.width));
+      steps.push_back(b_.getInt32(i));
+    Value *lane = ConstantVector::get(steps);
+    // Lane l is row r0 + l; rows past the count are masked off (compared in
+    // 64 bits: the count may not fit 32).
+    Value *left = b_.CreateSub(r.count, r0);
+    mask_ = b_.CreateICmpSLT(b_.CreateSExt(lane, FixedVectorType::get(b_.getInt64Ty(), lanes)),
+                             b_.CreateVectorSplat(lanes, left));
+    // Gathers index from the block's first row with 32-bit offsets (one
+    // vgatherdps on AVX-512): lane l's row starts l * width further.
+    int64_t w = staticWidth();
+    wide_ = w == 0; // a dynamic width may not fit 32-bit offsets
+    if (wide_) {
+      Type *i64v = FixedVectorType::get(b_.getInt64Ty(), lanes);
+      laneBase_ = b_.CreateMul(b_.CreateSExt(lane, i64v), b_.CreateVectorSplat(lanes, r.width));
+    } else {
+      laneBase_ = b_.CreateMul(lane, b_.CreateVectorSplat(lanes, b_.getInt32((int32_t)w)));
+    }
     r0_ = r0;
   }
   Value *mask() const { return mask_; }
   VectorType *vecTy() { return FixedVectorType::get(b_.getFloatTy(), lanes_); }
   Value *splat(double v) { return ConstantVector::getSplat(ElementCount::getFixed(lanes_), ConstantFP::get(b_.getFloatTy(), v)); }
-  /// Element (row, index[lane]) of `n` (row-major, r.width columns) per lane.
+  /// The rows' static width if it is small enough for the unrolled,
+  /// permuted forms (kUnrolledColumns), else 0.
+  int64_t staticWidth() const {
+    int64_t w = x_->shape().dims.back();
+    return w != ir::kBatch && w <= kUnrolledColumns ? w : 0;
+  }
+  /// Element (row, index[lane]) of `n` (row-major, r.width columns) per
+  /// lane; `index` is a vector of i64.
   Value *gather(const ir::Node *n, Value *index) {
-    Value *ptrs = b_.CreateGEP(b_.getFloatTy(), L_.storage(n), b_.CreateAdd(base_, index));
+    Value *first = b_.CreateInBoundsGEP(b_.getFloatTy(), L_.storage(n), b_.CreateMul(r0_, r_.width));
+    Value *off = b_.CreateAdd(laneBase_, wide_ ? index : b_.CreateTrunc(index, laneBase_->getType()));
+    Value *ptrs = b_.CreateGEP(b_.getFloatTy(), first, off);
     return b_.CreateMaskedGather(vecTy(), ptrs, Align(4), mask_, splat(0.0));
   }
   /// Column j of n; columns of x at a constant j are gathered once per block.
@@ -87,8 +114,7 @@ public:
   /// body(j) for each column: unrolled (constant j, cached columns) when the
   /// row is short and of a static width, else a loop.
   void forColumns(const std::function<void(Value *)> &body) {
-    int64_t w = x_->shape().dims.back();
-    if (w != ir::kBatch && w <= kUnrolledColumns) {
+    if (int64_t w = staticWidth()) {
       for (int64_t j = 0; j < w; ++j)
         body(L_.i64(j));
       return;
@@ -96,8 +122,51 @@ public:
     L_.loop(r_.width, body);
   }
   void scatter(const ir::Node *n, Value *j, Value *v) {
-    Value *ptrs = b_.CreateGEP(b_.getFloatTy(), L_.storage(n), b_.CreateAdd(base_, b_.CreateVectorSplat(lanes_, j)));
-    b_.CreateMaskedScatter(v, ptrs, Align(4), mask_);
+    Value *first = b_.CreateInBoundsGEP(b_.getFloatTy(), L_.storage(n), b_.CreateMul(r0_, r_.width));
+    Value *off = b_.CreateAdd(laneBase_, wide_ ? b_.CreateVectorSplat(lanes_, j)
+                                               : b_.CreateVectorSplat(lanes_, b_.CreateTrunc(j, b_.getInt32Ty())));
+    b_.CreateMaskedScatter(v, b_.CreateGEP(b_.getFloatTy(), first, off), Align(4), mask_);
+  }
+
+  /// The block's elements in memory order (static width only, see the file
+  /// comment): for each of its `width` vectors, `body` gets the element-wise
+  /// view and returns the values to store into `out`.
+  struct Flat {
+    RowBlock &k;
+    std::vector<int> row; // per lane: the row within the block
+    std::vector<int> col; // per lane: the column
+    Value *at;            // the vector's first element in a [rows, width] buffer
+    Value *mask;          // lanes whose row exists
+    /// A per-row vector (lane = row) moved to each lane's row.
+    Value *perLane(Value *rowValues) { return k.b_.CreateShuffleVector(rowValues, row); }
+    /// The columns as constants of `elem` (integer) type.
+    Value *columns(Type *elem) {
+      std::vector<Constant *> c;
+      for (int j : col)
+        c.push_back(ConstantInt::get(elem, j));
+      return ConstantVector::get(c);
+    }
+    Value *load(const ir::Node *n) {
+      Value *p = k.b_.CreateInBoundsGEP(k.b_.getFloatTy(), k.L_.storage(n), at);
+      return k.b_.CreateMaskedLoad(k.vecTy(), p, Align(4), mask, k.splat(0.0));
+    }
+    void store(const ir::Node *n, Value *v) {
+      Value *p = k.b_.CreateInBoundsGEP(k.b_.getFloatTy(), k.L_.storage(n), at);
+      k.b_.CreateMaskedStore(v, p, Align(4), mask);
+    }
+  };
+  void forFlat(const std::function<void(Flat &)> &body) {
+    int64_t w = staticWidth();
+    Value *first = b_.CreateMul(r0_, r_.width);
+    for (int64_t v = 0; v < w; ++v) {
+      Flat f{*this, {}, {}, b_.CreateAdd(first, L_.i64(v * lanes_)), nullptr};
+      for (int l = 0; l < lanes_; ++l) {
+        f.row.push_back((int)((v * lanes_ + l) / w));
+        f.col.push_back((int)((v * lanes_ + l) % w));
+      }
+      f.mask = f.perLane(mask_);
+      body(f);
+    }
   }
   /// Per-row values of a [rows] buffer (contiguous).
   Value *perRow(const ir::Node *n, Type *elem) { return perRow(L_.storage(n), elem); }
@@ -131,7 +200,8 @@ private:
   const ir::Node *x_;
   Rows r_;
   int lanes_;
-  Value *rows_, *mask_, *base_, *r0_;
+  Value *mask_, *laneBase_, *r0_;
+  bool wide_ = true; // 64-bit gather offsets
   std::map<int64_t, Value *> columns_;
 };
 
@@ -169,7 +239,10 @@ void lowerSoftmax(Lowering &L, const ir::Node &n) {
   Rows r = rowsOf(L, x);
   if (forRowBlocks(L, x, [&](RowBlock &k) {
         Value *lse = k.logSumExp();
-        k.forColumns([&](Value *j) { k.scatter(&n, j, L.exp(b.CreateFSub(k.column(x, j), lse))); });
+        if (k.staticWidth())
+          k.forFlat([&](RowBlock::Flat &f) { f.store(&n, L.exp(b.CreateFSub(f.load(x), f.perLane(lse)))); });
+        else
+          k.forColumns([&](Value *j) { k.scatter(&n, j, L.exp(b.CreateFSub(k.column(x, j), lse))); });
       }))
     return;
   L.loop(r.count, [&](Value *row) {
@@ -216,9 +289,19 @@ void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n) {
   if (forRowBlocks(L, x, [&](RowBlock &k) {
         Value *lse = kept ? k.perRow(kept, b.getFloatTy()) : k.logSumExp();
         Type *i64v = k.mask()->getType()->getWithNewType(b.getInt64Ty());
-        Value *label = b.CreateSExt(k.perRow(labels, b.getInt32Ty()), i64v);
+        Value *label32 = k.perRow(labels, b.getInt32Ty());
+        Value *label = b.CreateSExt(label32, i64v);
         Value *grow = scalarG ? b.CreateVectorSplat(cast<FixedVectorType>(i64v)->getNumElements(), L.load(g, L.i64(0)))
                               : k.perRow(g, b.getFloatTy());
+        if (k.staticWidth()) {
+          k.forFlat([&](RowBlock::Flat &f) {
+            Value *p = L.exp(b.CreateFSub(f.load(x), f.perLane(lse)));
+            Value *hot = b.CreateSelect(b.CreateICmpEQ(f.columns(b.getInt32Ty()), f.perLane(label32)),
+                                        k.splat(1.0), k.splat(0.0));
+            f.store(&n, b.CreateFMul(b.CreateFSub(p, hot), f.perLane(grow)));
+          });
+          return;
+        }
         k.forColumns([&](Value *j) {
           Value *p = L.exp(b.CreateFSub(k.column(x, j), lse));
           Value *hot = b.CreateSelect(b.CreateICmpEQ(b.CreateVectorSplat(cast<FixedVectorType>(i64v)->getNumElements(), j), label),
