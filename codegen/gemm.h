@@ -11,7 +11,9 @@
 //         [pack A[ic.., pc..] into panels of mr rows: only with packA=1;
 //          by default the micro-kernel reads A in place with its strides]
 //         for each B panel (jr): for each row panel (ir): micro-kernel
-//       afterRow(i) for the block's rows (now final)
+//       afterRow(i) for the block's rows (now final), unless the epilogue
+//       runs on tiles: then the micro-kernel of the last K block hands its
+//       tile, in registers, to the fused epilogue instead of storing it
 //   threads (a kernel compiled for several, M*N*K >= parallelMinMacs):
 //     the row blocks are split across them (B packed first, its K blocks in
 //     parallel); each C element is computed as on one thread.

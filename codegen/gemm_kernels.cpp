@@ -69,17 +69,31 @@ Function *GemmKernels::microKernel(const KernelSpec &spec) {
                      (a == APanel::RowPanels ? ".rows"
                       : a == APanel::KMajor  ? ".kmajor" + std::to_string(panelMr)
                                              : ".strided") +
-                     (packedB ? ".packed" + std::to_string(panelNv) : ".direct");
+                     (packedB ? ".packed" + std::to_string(panelNv) : ".direct") +
+                     (spec.epilogue ? "." + spec.epilogue->name : "");
   if (Function *f = m_.getFunction(name))
     return f;
   LLVMContext &c = m_.getContext();
   Type *i1 = Type::getInt1Ty(c);
-  Function *f = declare(name, {ptr_, i64_, i64_, ptr_, i64_, ptr_, i64_, i64_, i64_, i64_, i1});
-  for (unsigned i : {0u, 3u, 5u})
-    f->addParamAttr(i, Attribute::NoAlias);
-  Value *A = f->getArg(0), *rsA = f->getArg(1), *csA = f->getArg(2), *B = f->getArg(3),
-        *ldb = f->getArg(4), *C = f->getArg(5), *ldc = f->getArg(6), *kc = f->getArg(7),
-        *mValid = f->getArg(8), *nValid = f->getArg(9), *accumulate = f->getArg(10);
+  const Epilogue *epi = spec.epilogue;
+  std::vector<Type *> args = {ptr_, i64_, i64_, ptr_, i64_, ptr_, i64_, i64_, i64_, i64_, i1};
+  if (epi) { // the kernel ABI's arguments first, the tile's place and "last K block" after
+    args.insert(args.begin(), {ptr_, i64_, ptr_});
+    args.insert(args.end(), {i64_, i64_, i1});
+  }
+  Function *f = declare(name, args);
+  const unsigned o = epi ? 3 : 0;
+  // C is not noalias with an epilogue: the epilogue reaches memory through
+  // the bindings too (the buffer plan keeps a group's values apart anyway).
+  for (unsigned i : {0u, 3u})
+    f->addParamAttr(o + i, Attribute::NoAlias);
+  if (!epi)
+    f->addParamAttr(5, Attribute::NoAlias);
+  Value *A = f->getArg(o + 0), *rsA = f->getArg(o + 1), *csA = f->getArg(o + 2), *B = f->getArg(o + 3),
+        *ldb = f->getArg(o + 4), *C = f->getArg(o + 5), *ldc = f->getArg(o + 6), *kc = f->getArg(o + 7),
+        *mValid = f->getArg(o + 8), *nValid = f->getArg(o + 9), *accumulate = f->getArg(o + 10);
+  Value *i0 = epi ? f->getArg(o + 11) : nullptr, *j0 = epi ? f->getArg(o + 12) : nullptr,
+        *last = epi ? f->getArg(o + 13) : nullptr;
   if (a == APanel::RowPanels)
     rsA = ConstantInt::get(i64_, cfg_.kcStride()), csA = ConstantInt::get(i64_, 1);
   else if (a == APanel::KMajor)
@@ -198,32 +212,54 @@ Function *GemmKernels::microKernel(const KernelSpec &spec) {
     }
   b.CreateBr(fullStore);
   b.SetInsertPoint(fullStore);
-  std::vector<PHINode *> res(mr * nv);
+  std::vector<Value *> res(mr * nv);
   for (int t = 0; t < mr * nv; ++t) {
-    res[t] = b.CreatePHI(vec_, 2);
-    res[t]->addIncoming(acc[t], fullBB);
-    res[t]->addIncoming(summed[t], fullAdd);
+    PHINode *phi = b.CreatePHI(vec_, 2);
+    phi->addIncoming(acc[t], fullBB);
+    phi->addIncoming(summed[t], fullAdd);
+    res[t] = phi;
   }
-  for (int r = 0; r < mr; ++r)
-    for (int v = 0; v < nv; ++v)
-      b.CreateAlignedStore(res[r * nv + v], b.CreateConstInBoundsGEP1_64(f32_, cRow[r], (uint64_t)v * w),
-                           Align(4));
-  b.CreateRetVoid();
+  // The finished tile goes to C, or on the last K block to the epilogue.
+  auto storeOrEpilogue = [&](const std::vector<Value *> &tile, const std::vector<Value *> &masks) {
+    auto store = [&] {
+      for (int r = 0; r < mr; ++r)
+        for (int v = 0; v < nv; ++v) {
+          Value *p = b.CreateConstInBoundsGEP1_64(f32_, cRow[r], (uint64_t)v * w);
+          if (masks[r * nv + v])
+            b.CreateMaskedStore(tile[r * nv + v], p, Align(4), masks[r * nv + v]);
+          else
+            b.CreateAlignedStore(tile[r * nv + v], p, Align(4));
+        }
+      b.CreateRetVoid();
+    };
+    if (!epi)
+      return store();
+    auto *toC = BasicBlock::Create(c, "to.c", f), *toEpi = BasicBlock::Create(c, "epilogue", f);
+    b.CreateCondBr(last, toEpi, toC);
+    b.SetInsertPoint(toC);
+    store();
+    BasicBlock *end = epi->emit(f, toEpi, i0, j0, mr, nv, tile, masks);
+    b.SetInsertPoint(end);
+    b.CreateRetVoid();
+  };
+  storeOrEpilogue(res, std::vector<Value *>(mr * nv, nullptr));
 
   b.SetInsertPoint(edgeBB);
   for (int v = 0; v < nv; ++v)
     if (!colMask[v])
       colMask[v] = laneMask(b, nValid, (int64_t)v * w);
+  std::vector<Value *> edge(mr * nv), edgeMask(mr * nv);
   for (int r = 0; r < mr; ++r) {
     Value *rowOk = b.CreateICmpSLT(b.getInt64(r), mValid);
     for (int v = 0; v < nv; ++v) {
       Value *m = b.CreateSelect(rowOk, colMask[v], none);
       Value *p = b.CreateConstInBoundsGEP1_64(f32_, cRow[r], (uint64_t)v * w);
       Value *old = b.CreateMaskedLoad(vec_, p, Align(4), b.CreateSelect(accumulate, m, none), zero);
-      b.CreateMaskedStore(b.CreateFAdd(old, acc[r * nv + v]), p, Align(4), m);
+      edge[r * nv + v] = b.CreateFAdd(old, acc[r * nv + v]);
+      edgeMask[r * nv + v] = m;
     }
   }
-  b.CreateRetVoid();
+  storeOrEpilogue(edge, edgeMask);
   return f;
 }
 

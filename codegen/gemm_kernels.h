@@ -6,6 +6,8 @@
 #include "codegen/loop_builder.h"
 
 #include <functional>
+#include <string>
+#include <vector>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
@@ -22,6 +24,21 @@ class GemmKernels {
 public:
   GemmKernels(llvm::Module &m, const GemmConfig &cfg);
 
+  /// A fusion group's epilogue applied to a finished tile in registers (see
+  /// TileEpilogue in lowering.h): `name` makes the kernel's name unique;
+  /// `emit(f, block, i0, j0, mr, nv, tile, masks)` emits the epilogue at the end of
+  /// `block` of kernel `f` for the tile's rows i0.. and columns j0..: tile[r *
+  /// nv + v] is the C vector of row r, vector v; masks the same, the lanes
+  /// that exist (null: all of them); returns the block it ends in.
+  struct Epilogue {
+    std::string name;
+    std::function<llvm::BasicBlock *(llvm::Function *, llvm::BasicBlock *, llvm::Value *i0,
+                                     llvm::Value *j0, int mr, int nv,
+                                     const std::vector<llvm::Value *> &tile,
+                                     const std::vector<llvm::Value *> &masks)>
+        emit;
+  };
+
   struct KernelSpec {
     APanel a;
     bool packedB; // B from packed panels (aligned, zero-padded), else in place (masked loads)
@@ -30,6 +47,13 @@ public:
                                   // edge kernel reads panels packed for a larger tile
     bool compact = false;         // tiny shapes: every tile masked (less code)
     int unroll = 1;               // of the K loop
+    /// With an epilogue the kernel takes the kernel ABI's arguments first and
+    /// the tile's place and whether this K block is the last one at the end:
+    ///   void(ptr bindings, i64 batch, ptr workspace, <the arguments below>,
+    ///        i64 i0, i64 j0, i1 last)
+    /// and on the last K block hands the finished tile to the epilogue
+    /// instead of storing it to C.
+    const Epilogue *epilogue = nullptr;
   };
   /// C[mr x nv*lanes] (+)= A panel x B panel over kc:
   ///   void(ptr A, i64 rsA, i64 csA, ptr B, i64 ldb, ptr C, i64 ldc, i64 kc,

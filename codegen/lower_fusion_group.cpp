@@ -4,8 +4,12 @@
 // strides); members read outside the group are stored. A reduction tail
 // accumulates into its result in the same loop, in the same row-major order
 // as a separate reduce_sum would (so results are bit-identical to -O0). A
-// matmul head computes a row of its result, then the epilogue runs over that
-// row while it is still in cache.
+// matmul head hands each finished tile of its result, still in vector
+// registers, to the epilogue inside the GEMM's micro-kernel (the result is
+// never stored); where the GEMM cannot (C^T computed and copied, reference
+// loops) or an operand is not a row, a broadcast row or column, or a scalar,
+// the epilogue runs over each finished row instead. Either way each element
+// gets the same operations in the same order.
 #include "codegen/lowering.h"
 
 #include <algorithm>
@@ -41,9 +45,20 @@ public:
       // group, so rows may be split across threads).
       if (g_.reduction)
         throw std::logic_error("codegen: a fusion group with a matmul head and a reduction tail");
-      lowerMatMul(L_, *g_.head, [&](Value *i) {
-        L_.loop(L_.dim(s.dims[1]), [&](Value *j) { element({i, j}); });
-      });
+      TileEpilogue tile;
+      tile.name = L_.b().GetInsertBlock()->getParent()->getName().str();
+      tile.emit = [&](Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
+                      const std::vector<Value *> &masks) {
+        int lanes = L_.options().gemm.lanes;
+        for (int r = 0; r < mr; ++r)
+          for (int v = 0; v < nv; ++v)
+            vectorElement(L_.b().CreateAdd(i0, L_.i64(r)), L_.b().CreateAdd(j0, L_.i64((int64_t)v * lanes)),
+                          values[r * nv + v], masks[r * nv + v]);
+      };
+      lowerMatMul(
+          L_, *g_.head,
+          [&](Value *i) { L_.loop(L_.dim(s.dims[1]), [&](Value *j) { element({i, j}); }); },
+          tileable() ? &tile : nullptr);
       return;
     }
     if (flatOk()) {
@@ -79,6 +94,79 @@ private:
         if (!g_.contains(op) && !(op->shape() == s) && !isScalarLike(op->shape()))
           return false;
     return !g_.reduction || isScalarLike(g_.reduction->shape());
+  }
+
+  /// Whether the epilogue can run on tiles of vectors: every value f32 and
+  /// every operand from outside a row of the loop shape, a broadcast row
+  /// ([N], [1,N]), a broadcast column ([M,1]) or one element.
+  bool tileable() const {
+    if (L_.options().gemm.lanes < 2 || g_.loopShape.rank() != 2)
+      return false;
+    for (const ir::Node *m : g_.elementwise) {
+      if (m->type.dtype != ir::DType::F32)
+        return false;
+      for (const ir::Node *op : m->operands) {
+        if (op->type.dtype != ir::DType::F32)
+          return false;
+        if (g_.contains(op) || isScalarLike(op->shape()))
+          continue;
+        const auto &d = op->shape().dims;
+        const auto &l = g_.loopShape.dims;
+        bool row = op->shape() == g_.loopShape || (d.size() == 1 && d[0] == l[1]) ||
+                   (d.size() == 2 && d[0] == 1 && d[1] == l[1]);
+        bool column = d.size() == 2 && d[1] == 1 && d[0] == l[0];
+        if (!row && !column)
+          return false;
+      }
+    }
+    return true;
+  }
+
+  /// The epilogue for one vector of the head's result: row i, columns j..
+  /// (lanes wide), `mask` the lanes that exist (null: all).
+  void vectorElement(Value *i, Value *j, Value *head, Value *mask) {
+    auto &b = L_.b();
+    auto *vecTy = cast<FixedVectorType>(head->getType());
+    const auto &l = g_.loopShape.dims;
+    Value *N = L_.dim(l[1]);
+    Value *zero = Constant::getNullValue(vecTy);
+    auto vectorAt = [&](const ir::Node *n, Value *index) {
+      Value *p = b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(n), index);
+      return mask ? (Value *)b.CreateMaskedLoad(vecTy, p, Align(4), mask, zero)
+                  : (Value *)b.CreateAlignedLoad(vecTy, p, Align(4));
+    };
+    auto operand = [&](const ir::Node *op) -> Value * {
+      if (isScalarLike(op->shape()))
+        return b.CreateVectorSplat(vecTy->getNumElements(), L_.load(op, L_.i64(0)));
+      const auto &d = op->shape().dims;
+      if (op->shape() == g_.loopShape)
+        return vectorAt(op, b.CreateAdd(b.CreateMul(i, N), j));
+      if (d.size() == 2 && d[1] == 1 && d[0] == l[0]) { // one value per row; rows past the
+        // end (masked-off lanes of an edge tile) read the last row instead
+        Value *last = b.CreateSub(L_.dim(l[0]), L_.i64(1));
+        Value *row = b.CreateBinaryIntrinsic(Intrinsic::smin, i, last);
+        return b.CreateVectorSplat(vecTy->getNumElements(), L_.load(op, row));
+      }
+      return vectorAt(op, j); // a row broadcast down the columns
+    };
+    std::unordered_map<const ir::Node *, Value *> value;
+    value[g_.head] = head;
+    for (const ir::Node *m : g_.elementwise) {
+      std::vector<Value *> args;
+      for (const ir::Node *op : m->operands) {
+        auto it = value.find(op);
+        args.push_back(it != value.end() ? it->second : operand(op));
+      }
+      Value *v = elementwiseValue(L_, *m, args);
+      value[m] = v;
+      if (stored_.count(m)) {
+        Value *p = b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(m), b.CreateAdd(b.CreateMul(i, N), j));
+        if (mask)
+          b.CreateMaskedStore(v, p, Align(4), mask);
+        else
+          b.CreateAlignedStore(v, p, Align(4));
+      }
+    }
   }
 
   void initReduction() {

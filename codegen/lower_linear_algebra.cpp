@@ -72,7 +72,8 @@ public:
   /// Edge kernels only where they save more than 2% of the work, and none
   /// for compact (tiny-shape) kernels: each costs compile time.
   KernelPicker(GemmKernels &k, const GemmConfig &cfg, APanel a, bool packedB, int mr, int nv,
-               int64_t maxM, int64_t maxN, bool compact)
+               int64_t maxM, int64_t maxN, bool compact,
+               const GemmKernels::Epilogue *epilogue = nullptr)
       : lanes_(cfg.lanes) {
     int64_t nr = (int64_t)nv * cfg.lanes;
     if (!compact) {
@@ -85,7 +86,7 @@ public:
     }
     auto spec = [&](int m, int v) { // edge kernels run on few tiles: not unrolled
       int unroll = m == mr && v == nv && !compact ? cfg.kUnroll : 1;
-      return k.microKernel({a, packedB, m, v, mr, nv, compact, unroll});
+      return k.microKernel({a, packedB, m, v, mr, nv, compact, unroll, epilogue});
     };
     fn_[0] = spec(mr, nv);
     fn_[1] = mrEdge_ ? spec(mrEdge_, nv) : nullptr;
@@ -114,7 +115,8 @@ private:
 
 } // namespace
 
-void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value *row)> &afterRow) {
+void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value *row)> &afterRow,
+                 const TileEpilogue *tile) {
   const GemmConfig &cfg = L.options().gemm;
   static const std::unordered_set<const ir::Node *> none;
   const auto *readThrough = L.options().readThrough;
@@ -126,6 +128,27 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   auto &b = L.b();
   Type *f32 = b.getFloatTy();
   GemmKernels kernels(L.module(), cfg);
+  // The epilogue on tiles in registers (not when C^T is computed and copied).
+  GemmKernels::Epilogue epi;
+  const GemmKernels::Epilogue *epilogue = nullptr;
+  if (tile && !p.swapped) {
+    epi.name = tile->name;
+    epi.emit = [&L, tile](Function *f, BasicBlock *block, Value *i0, Value *j0, int mr, int nv,
+                          const std::vector<Value *> &values, const std::vector<Value *> &masks) {
+      return L.emitInto(f, block, [&] { tile->emit(i0, j0, mr, nv, values, masks); });
+    };
+    epilogue = &epi;
+  }
+  // A micro-kernel call's arguments: the tile's, and with an epilogue the
+  // kernel ABI's before them and the tile's place and "last K block" after.
+  auto args = [&](std::vector<Value *> tileArgs, Value *i0, Value *j0, Value *lastK) {
+    if (!epilogue)
+      return tileArgs;
+    std::vector<Value *> all = L.abiArgs();
+    all.insert(all.end(), tileArgs.begin(), tileArgs.end());
+    all.insert(all.end(), {i0, j0, lastK});
+    return all;
+  };
   const int64_t nr = (int64_t)p.nv * cfg.lanes;
   // The values every part below starts from, made in the function being
   // emitted (a parallel part runs in a task function of its own).
@@ -150,7 +173,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     return f;
   };
   auto rowsDone = [&](Value *first, Value *end) {
-    if (afterRow)
+    if (afterRow && !epilogue)
       emitLoop(b, first, end, b.getInt64(1), [&](Value *i) { afterRow(i); });
   };
 
@@ -164,7 +187,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
       b.CreateCall(kernels.packB(p.transB, p.nv), {f.B, f.ldB, o.K, o.N, f.Bp});
       Bsrc = f.Bp, panelStride = b.CreateMul(o.K, b.getInt64(nr)), ldb = b.getInt64(nr);
     }
-    KernelPicker ukr(kernels, cfg, APanel::Strided, false, p.mr, p.nv, p.maxM, p.maxN, true);
+    KernelPicker ukr(kernels, cfg, APanel::Strided, false, p.mr, p.nv, p.maxM, p.maxN, true, epilogue);
     emitLoop(b, b.getInt64(0), o.M, b.getInt64(p.mr), [&](Value *i0) {
       Value *a = b.CreateInBoundsGEP(f32, f.A, b.CreateMul(i0, o.rsA));
       Value *mValid = b.CreateSub(o.M, i0);
@@ -172,7 +195,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
         Value *bp = b.CreateInBoundsGEP(f32, Bsrc, b.CreateMul(b.CreateSDiv(j0, b.getInt64(nr)), panelStride));
         Value *c = b.CreateInBoundsGEP(f32, f.C, b.CreateAdd(b.CreateMul(i0, o.N), j0));
         Value *nValid = b.CreateSub(o.N, j0);
-        ukr.call(b, {a, o.rsA, o.csA, bp, ldb, c, o.N, o.K, mValid, nValid, b.getFalse()}, mValid, nValid);
+        ukr.call(b, args({a, o.rsA, o.csA, bp, ldb, c, o.N, o.K, mValid, nValid, b.getFalse()}, i0, j0, b.getTrue()),
+                 mValid, nValid);
       });
       rowsDone(i0, smin(b, b.CreateAdd(i0, b.getInt64(p.mr)), o.M));
     });
@@ -208,7 +232,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   Function *packA = cfg.packA ? kernels.packA(p.transA, p.mr) : nullptr;
   // With AVX-512 a masked load of B costs what a plain one does: packed and
   // in-place B share the in-place kernels (fewer kernels to compile).
-  KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false);
+  KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false,
+                   epilogue);
   // Rows [first, end) of C, in blocks of mc; the epilogue after each block.
   auto rows = [&](Value *first, Value *end) {
     Frame f = frame();
@@ -233,6 +258,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
                                 : b.CreateInBoundsGEP(f32, f.B, b.CreateMul(pc, o.N));
         Value *ldb = p.packB ? L.i64(nr) : o.N;
         Value *accumulate = b.CreateICmpSGT(kb, b.getInt64(0));
+        Value *lastK = b.CreateICmpEQ(kb, b.CreateSub(kBlocks, b.getInt64(1)));
         emitLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
           Value *bp = b.CreateInBoundsGEP(f32, bBlock, p.packB ? b.CreateMul(j0, kc) : j0);
           Value *nValid = b.CreateSub(o.N, j0);
@@ -240,7 +266,9 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
             Value *ap = b.CreateInBoundsGEP(f32, aBlock, b.CreateMul(b.CreateSDiv(i0, b.getInt64(p.mr)), aPanel));
             Value *c = b.CreateInBoundsGEP(f32, f.C, b.CreateAdd(b.CreateMul(b.CreateAdd(ic, i0), o.N), j0));
             Value *mValid = b.CreateSub(mc, i0);
-            ukr.call(b, {ap, o.rsA, o.csA, bp, ldb, c, o.N, kc, mValid, nValid, accumulate}, mValid, nValid);
+            ukr.call(b, args({ap, o.rsA, o.csA, bp, ldb, c, o.N, kc, mValid, nValid, accumulate},
+                             b.CreateAdd(ic, i0), j0, lastK),
+                     mValid, nValid);
           });
         });
       });

@@ -117,23 +117,31 @@ void Lowering::parallelFor(Value *count, const std::function<void(Value *, Value
   task->setDoesNotThrow();
   task->getArg(2)->addAttr(Attribute::NoAlias);
 
-  Function *outerFn = fn_;
-  Value *outerBatch = batch_;
-  auto outerStorage = std::move(storage_);
-  auto outerBindingPtr = std::move(bindingPtr_);
-  IRBuilderBase::InsertPoint outerIP = b_.saveIP();
-  fn_ = task, batch_ = task->getArg(1), storage_.clear(), bindingPtr_.clear();
-  b_.SetInsertPoint(BasicBlock::Create(ctx(), "entry", task));
-  body(task->getArg(3), task->getArg(4));
-  b_.CreateRetVoid();
-  fn_ = outerFn, batch_ = outerBatch, storage_ = std::move(outerStorage);
-  bindingPtr_ = std::move(outerBindingPtr);
-  b_.restoreIP(outerIP);
+  emitInto(task, BasicBlock::Create(ctx(), "entry", task), [&] {
+    body(task->getArg(3), task->getArg(4));
+    b_.CreateRetVoid();
+  });
 
   FunctionCallee run = m_.getOrInsertFunction(
       "nnc_parallel_for", FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64t, ptr, i64t, i64t}, false));
   b_.CreateCall(run, {task, fn_->getArg(0), fn_->getArg(1), fn_->getArg(2), count,
                       i64(options_.threads)});
+}
+
+BasicBlock *Lowering::emitInto(Function *fn, BasicBlock *block, const std::function<void()> &body) {
+  Function *outerFn = fn_;
+  Value *outerBatch = batch_;
+  auto outerStorage = std::move(storage_);
+  auto outerBindingPtr = std::move(bindingPtr_);
+  IRBuilderBase::InsertPoint outerIP = b_.saveIP();
+  fn_ = fn, batch_ = fn->getArg(1), storage_.clear(), bindingPtr_.clear();
+  b_.SetInsertPoint(block);
+  body();
+  BasicBlock *end = b_.GetInsertBlock();
+  fn_ = outerFn, batch_ = outerBatch, storage_ = std::move(outerStorage);
+  bindingPtr_ = std::move(outerBindingPtr);
+  b_.restoreIP(outerIP);
+  return end;
 }
 
 void Lowering::loopNest(const std::vector<Value *> &dims,

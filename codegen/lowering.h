@@ -82,6 +82,15 @@ public:
   /// With one thread: body(0, count) in place.
   void parallelFor(llvm::Value *count,
                    const std::function<void(llvm::Value *begin, llvm::Value *end)> &body);
+  /// Emits `body` at the end of `block`, a block of function `fn` whose
+  /// first three arguments are the kernel ABI's (bindings, batch, workspace):
+  /// storage(), dim(), load() ... work there as in the kernel. Returns the
+  /// block where the body left off; the builder then goes back to where it was.
+  llvm::BasicBlock *emitInto(llvm::Function *fn, llvm::BasicBlock *block,
+                             const std::function<void()> &body);
+  /// The kernel ABI's arguments (bindings, batch, workspace) of the function
+  /// being emitted (a kernel, or a task of parallelFor).
+  std::vector<llvm::Value *> abiArgs() { return {fn_->getArg(0), fn_->getArg(1), fn_->getArg(2)}; }
   /// Nested loops over `dims`, outermost first; body gets one index per dim.
   void loopNest(const std::vector<llvm::Value *> &dims,
                 const std::function<void(const std::vector<llvm::Value *> &)> &body);
@@ -110,11 +119,27 @@ private:
 
 // Per-op lowerings (one file each family). Each writes node `n`'s buffer.
 void lowerElementwise(Lowering &L, const ir::Node &n); // unary, binary, select, broadcast, reshape
+/// A fused epilogue applied to each finished tile of a matmul's result while
+/// it is in registers, inside the GEMM's micro-kernel (emitted there through
+/// Lowering::emitInto): emit(i0, j0, mr, nv, tile, masks) gets the tile of
+/// rows i0..i0+mr-1 and columns j0..j0+nv*lanes-1 as vectors, tile[r*nv + v]
+/// (row i0+r, columns j0+v*lanes..), and for each the lanes that exist
+/// (null: all). The tile is not stored to the matmul's buffer. `name` makes
+/// the micro-kernels carrying it unique in the module.
+struct TileEpilogue {
+  std::string name;
+  std::function<void(llvm::Value *i0, llvm::Value *j0, int mr, int nv,
+                     const std::vector<llvm::Value *> &tile, const std::vector<llvm::Value *> &masks)>
+      emit;
+};
 /// `afterRow(i)`, if given, runs once row i of the result is final (a fused
 /// epilogue); it must touch only row i's elements: rows may be split across
-/// threads.
+/// threads. With `tile` as well, the GEMM applies that instead where its
+/// plan allows (generated micro-kernels, C not transposed back); afterRow
+/// covers the rest.
 void lowerMatMul(Lowering &L, const ir::Node &n,
-                 const std::function<void(llvm::Value *row)> &afterRow = {});
+                 const std::function<void(llvm::Value *row)> &afterRow = {},
+                 const TileEpilogue *tile = nullptr);
 void lowerTranspose(Lowering &L, const ir::Node &n);
 void lowerReduce(Lowering &L, const ir::Node &n);
 void lowerConcat(Lowering &L, const ir::Node &n);

@@ -3,8 +3,9 @@
 // K across several K blocks), transposed operands (read through the
 // transpose), the batch dimension as M, K or N bound at run time below
 // maxBatch, and every vector width and tiling the code generator has (forced
-// with NNC_GEMM). A fused matmul + bias + relu group gives the same numbers
-// as the unfused graph.
+// with NNC_GEMM). A fused matmul + epilogue group (a bias row, a scale per
+// row, a scalar, relu; a member stored as well) gives the same bits as the
+// unfused graph, whether the epilogue runs on tiles or on rows.
 #include "codegen/jit_compiler.h"
 #include "ir/builder.h"
 #include "ir/pass_manager.h"
@@ -210,23 +211,27 @@ INSTANTIATE_TEST_SUITE_P(Configs, Gemm, ::testing::ValuesIn(kConfigs),
                            return "config" + std::to_string(info.index);
                          });
 
-/// Runs graph `g` (inputs x, W, bias; output y) at `batch`; returns y.
+/// Runs graph `g` (inputs x, W, bias, scale; outputs y, a) at `batch`;
+/// returns y followed by a.
 std::vector<float> runDense(const ir::Graph &g, int64_t maxBatch, int64_t batch,
                             const std::map<std::string, std::vector<float>> &in, size_t outSize) {
   codegen::JitCompiler jit(gThreads);
   codegen::KernelSignature sig = jit.add(g, "dense", maxBatch);
   jit.compile(2);
-  std::vector<float> y(outSize, std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> y(2 * outSize, std::numeric_limits<float>::quiet_NaN());
   std::vector<void *> pointers;
   for (const codegen::Binding &bd : sig.bindings)
-    pointers.push_back(bd.role == codegen::Binding::Output ? y.data()
-                                                           : (void *)in.at(bd.name).data());
+    pointers.push_back(bd.role != codegen::Binding::Output ? (void *)in.at(bd.name).data()
+                       : bd.name == "y"                    ? y.data()
+                                                           : y.data() + outSize);
   std::vector<double> workspace(sig.workspaceBytes / 8 + 16, std::numeric_limits<double>::quiet_NaN());
   jit.lookup("dense")(pointers.data(), batch, workspace.data());
   return y;
 }
 
-/// y = relu(x @ W + bias) with x: [B,K], fused into a matmul-headed group or not.
+/// a = x @ W + bias (an output too), y = relu(a * scale) - 0.25 with x:
+/// [B,K], bias a row [N], scale a column [B,1]; fused into a matmul-headed
+/// group (its epilogue on tiles in registers where the GEMM allows) or not.
 std::unique_ptr<ir::Graph> denseGraph(int64_t K, int64_t N, bool fuse, bool transposedW) {
   auto g = std::make_unique<ir::Graph>("dense");
   ir::Builder b(*g);
@@ -234,7 +239,10 @@ std::unique_ptr<ir::Graph> denseGraph(int64_t K, int64_t N, bool fuse, bool tran
   Node *w = transposedW ? b.transpose(b.input("W", {DType::F32, Shape{N, K}}))
                         : b.input("W", {DType::F32, Shape{K, N}});
   Node *bias = b.input("bias", {DType::F32, Shape{N}});
-  b.output("y", b.unary(ir::OpKind::Relu, b.add(b.matmul(x, w), bias)));
+  Node *scale = b.input("scale", {DType::F32, Shape{B, 1}});
+  Node *a = b.add(b.matmul(x, w), bias);
+  b.output("a", a);
+  b.output("y", b.sub(b.unary(ir::OpKind::Relu, b.mul(a, scale)), b.constant(0.25, DType::F32)));
   if (fuse) {
     ir::PassManager pm;
     EXPECT_EQ(pm.run({"fuse"}, g), "");
@@ -250,7 +258,8 @@ TEST_P(Gemm, FusedEpilogueMatchesUnfused) {
   GemmEnv env(GetParam());
   struct Shape3 { int64_t maxBatch, batch, K, N; bool transW; };
   for (Shape3 s : {Shape3{50, 37, 300, 70, false}, Shape3{50, 50, 300, 70, true},
-                   Shape3{8, 5, 3, 4, false}, Shape3{16, 16, 33, 17, true}}) {
+                   Shape3{8, 5, 3, 4, false}, Shape3{16, 16, 33, 17, true},
+                   Shape3{130, 129, 64, 128, false}, Shape3{40, 40, 10, 10, false}}) {
     SCOPED_TRACE("B=" + std::to_string(s.batch) + " K=" + std::to_string(s.K) +
                  " N=" + std::to_string(s.N) + (s.transW ? " W^T" : ""));
     std::mt19937 rng(7);
@@ -259,6 +268,7 @@ TEST_P(Gemm, FusedEpilogueMatchesUnfused) {
     in["x"].resize(s.batch * s.K);
     in["W"].resize(s.K * s.N);
     in["bias"].resize(s.N);
+    in["scale"].resize(s.batch);
     for (auto &[name, v] : in)
       for (float &x : v)
         x = u(rng);
@@ -267,14 +277,17 @@ TEST_P(Gemm, FusedEpilogueMatchesUnfused) {
     std::vector<float> plain = runDense(*denseGraph(s.K, s.N, false, s.transW), s.maxBatch, s.batch, in, outSize);
     int negatives = 0;
     for (size_t i = 0; i < outSize; ++i) {
-      ASSERT_EQ(fused[i], plain[i]) << "element " << i; // the same arithmetic, bit for bit
+      ASSERT_EQ(fused[i], plain[i]) << "y element " << i; // the same arithmetic, bit for bit
+      ASSERT_EQ(fused[outSize + i], plain[outSize + i]) << "a element " << i;
       int64_t r = i / s.N, j = i % s.N;
       double ref = in["bias"][j];
       for (int64_t k = 0; k < s.K; ++k)
         ref += (double)in["x"][r * s.K + k] *
                (s.transW ? in["W"][j * s.K + k] : in["W"][k * s.N + j]);
-      negatives += ref < 0;
-      ASSERT_NEAR(fused[i], std::max(ref, 0.0), 1e-5 * (1 + std::fabs(ref))) << "element " << i;
+      ASSERT_NEAR(fused[outSize + i], ref, 1e-5 * (1 + std::fabs(ref))) << "a element " << i;
+      double y = ref * in["scale"][r];
+      negatives += y < 0;
+      ASSERT_NEAR(fused[i], std::max(y, 0.0) - 0.25, 1e-5 * (1 + std::fabs(y))) << "y element " << i;
     }
     EXPECT_GT(negatives, 0); // relu did something
   }
