@@ -41,24 +41,59 @@ public:
       initReduction();
     if (g_.head) {
       // Rows of the head's [M,N] result; the epilogue walks row i (and only
-      // row i: the fuse pass gives no reduction tail to a matmul-headed
-      // group, so rows may be split across threads).
-      if (g_.reduction)
-        throw std::logic_error("codegen: a fusion group with a matmul head and a reduction tail");
+      // row i: rows may be split across threads). A tail (a sum over the
+      // rows) accumulates as the rows finish when they finish in order, on
+      // one thread; else it is summed after the matmul from memory.
+      if (g_.reduction) {
+        static const std::unordered_set<const ir::Node *> none;
+        const auto *readThrough = L_.options().readThrough;
+        GemmPlan p = planGemm(*g_.head, L_.options().maxBatch, L_.options().gemm,
+                              readThrough ? *readThrough : none, L_.options().threads);
+        reduceAfter_ = p.parallel;
+      }
       TileEpilogue tile;
       tile.name = L_.b().GetInsertBlock()->getParent()->getName().str();
       tile.emit = [&](Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
                       const std::vector<Value *> &masks) {
+        auto &b = L_.b();
         int lanes = L_.options().gemm.lanes;
+        std::vector<Value *> reduced(mr * nv);
         for (int r = 0; r < mr; ++r)
           for (int v = 0; v < nv; ++v)
-            vectorElement(L_.b().CreateAdd(i0, L_.i64(r)), L_.b().CreateAdd(j0, L_.i64((int64_t)v * lanes)),
-                          values[r * nv + v], masks[r * nv + v]);
+            reduced[r * nv + v] = vectorElement(b.CreateAdd(i0, L_.i64(r)), b.CreateAdd(j0, L_.i64((int64_t)v * lanes)),
+                                                values[r * nv + v], masks[r * nv + v]);
+        if (!g_.reduction || reduceAfter_)
+          return;
+        // The column sums: the tile's rows added in order, in registers (a
+        // row that does not exist adds nothing); row 0 always exists.
+        auto *vecTy = cast<FixedVectorType>(values[0]->getType());
+        for (int v = 0; v < nv; ++v) {
+          Value *p = b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(g_.reduction),
+                                         b.CreateAdd(j0, L_.i64((int64_t)v * lanes)));
+          Value *mask = masks[v];
+          Value *sum = mask ? (Value *)b.CreateMaskedLoad(vecTy, p, Align(4), mask, Constant::getNullValue(vecTy))
+                            : (Value *)b.CreateAlignedLoad(vecTy, p, Align(4));
+          for (int r = 0; r < mr; ++r) {
+            Value *added = b.CreateFAdd(sum, reduced[r * nv + v]);
+            sum = masks[r * nv + v] ? b.CreateSelect(masks[r * nv + v], added, sum) : added;
+          }
+          storeVector(sum, p, mask);
+        }
       };
       lowerMatMul(
           L_, *g_.head,
           [&](Value *i) { L_.loop(L_.dim(s.dims[1]), [&](Value *j) { element({i, j}); }); },
           tileable() ? &tile : nullptr);
+      if (reduceAfter_) { // row by row, as reduce_sum would
+        const ir::Node &r = *g_.reduction, *x = r.operand(0);
+        Value *N = L_.dim(s.dims[1]);
+        auto &b = L_.b();
+        L_.loop(L_.dim(s.dims[0]), [&](Value *i) {
+          L_.loop(N, [&](Value *j) {
+            L_.store(&r, j, b.CreateFAdd(L_.load(&r, j), L_.load(x, b.CreateAdd(b.CreateMul(i, N), j))));
+          });
+        });
+      }
       return;
     }
     if (flatOk()) {
@@ -123,8 +158,9 @@ private:
   }
 
   /// The epilogue for one vector of the head's result: row i, columns j..
-  /// (lanes wide), `mask` the lanes that exist (null: all).
-  void vectorElement(Value *i, Value *j, Value *head, Value *mask) {
+  /// (lanes wide), `mask` the lanes that exist (null: all). Returns the value
+  /// the group's tail sums (null without one).
+  Value *vectorElement(Value *i, Value *j, Value *head, Value *mask) {
     auto &b = L_.b();
     auto *vecTy = cast<FixedVectorType>(head->getType());
     const auto &l = g_.loopShape.dims;
@@ -159,14 +195,17 @@ private:
       }
       Value *v = elementwiseValue(L_, *m, args);
       value[m] = v;
-      if (stored_.count(m)) {
-        Value *p = b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(m), b.CreateAdd(b.CreateMul(i, N), j));
-        if (mask)
-          b.CreateMaskedStore(v, p, Align(4), mask);
-        else
-          b.CreateAlignedStore(v, p, Align(4));
-      }
+      if (stored_.count(m))
+        storeVector(v, b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(m), b.CreateAdd(b.CreateMul(i, N), j)), mask);
     }
+    return g_.reduction ? value.at(g_.reduction->operand(0)) : nullptr;
+  }
+
+  void storeVector(Value *v, Value *p, Value *mask) {
+    if (mask)
+      L_.b().CreateMaskedStore(v, p, Align(4), mask);
+    else
+      L_.b().CreateAlignedStore(v, p, Align(4));
   }
 
   void initReduction() {
@@ -211,7 +250,7 @@ private:
       if (stored_.count(m))
         L_.store(m, flat, v);
     }
-    if (g_.reduction)
+    if (g_.reduction && !reduceAfter_)
       accumulate(value.at(g_.reduction->operand(0)), idx);
   }
 
@@ -232,6 +271,7 @@ private:
   Lowering &L_;
   const ir::FusionGroup &g_;
   const std::unordered_set<const ir::Node *> &stored_;
+  bool reduceAfter_ = false; // a headed group's row sum, done after the (split) matmul
 };
 
 } // namespace

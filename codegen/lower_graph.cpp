@@ -240,6 +240,11 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     for (const ir::Node *op : up->operands)
       if (op->group && op->group != up->group)
         stored.insert(op);
+  // A matmul-headed group's row sum may have to be done after the matmul
+  // (rows split across threads): its operand is kept in memory.
+  for (const ir::FusionGroup &gr : groups)
+    if (gr.head && gr.reduction)
+      stored.insert(gr.reduction->operand(0));
 
   // Assigns done in place: the value's kernel stores it into the target's
   // binding (the assign reads it outside its group, so a member is stored),

@@ -11,6 +11,11 @@ bool isFusibleElementwise(OpKind k) {
          k == OpKind::Broadcast;
 }
 
+bool isRowReduction(const Node &r) {
+  return r.kind == OpKind::ReduceSum && r.operand(0)->shape().rank() == 2 && r.axes.size() == 1 &&
+         r.axes[0] == 0;
+}
+
 std::vector<Node *> FusionGroup::members() const {
   std::vector<Node *> all;
   if (head)
@@ -33,9 +38,10 @@ std::string checkGroup(const FusionGroup &gr, const Node *&culprit) {
     culprit = gr.head ? gr.head : gr.reduction;
     return fmt::format("fusion group {} has no elementwise op", gr.id);
   }
-  if (gr.head && gr.reduction) {
+  if (gr.head && gr.reduction && !isRowReduction(*gr.reduction)) {
     culprit = gr.reduction;
-    return fmt::format("fusion group {} has both a matmul head and a reduction", gr.id);
+    return fmt::format("fusion group {} has a matmul head and a reduction other than a sum over axis 0",
+                       gr.id);
   }
   if (gr.head && (gr.head->shape().rank() != 2 || !(gr.head->shape() == gr.loopShape))) {
     culprit = gr.head;

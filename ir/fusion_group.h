@@ -6,8 +6,10 @@
 // else (with broadcasting) from memory. The optional head is a matmul of the
 // loop shape [M,N] whose rows the elementwise ops consume as they finish
 // (an epilogue); the optional tail is a reduce_sum/reduce_max of a member,
-// accumulated in the same loop (not both head and tail). Members read by
-// nodes outside the group stay in memory; the others live in registers.
+// accumulated in the same loop; with a head, only a reduce_sum over axis 0
+// (the rows: a bias gradient), accumulated as the rows finish, in row order.
+// Members read by nodes outside the group stay in memory (and so does the
+// member a headed group's tail reduces); the others live in registers.
 // Formed by ir/passes/fuse.cpp, checked by the verifier, lowered by
 // codegen/lower_fusion_group.cpp.
 #pragma once
@@ -21,6 +23,10 @@ namespace nnc::ir {
 /// Ops that may be a group's elementwise member (broadcast is an identity
 /// whose operand is read with broadcasting).
 bool isFusibleElementwise(OpKind k);
+
+/// Whether reduction `r` may close a group headed by a matmul: a reduce_sum
+/// of a rank-2 value over axis 0 only.
+bool isRowReduction(const Node &r);
 
 struct FusionGroup {
   int id = 0;

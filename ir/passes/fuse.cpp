@@ -3,7 +3,10 @@
 //   - an elementwise op joins the group of an operand of its own shape;
 //   - else, an elementwise op of a single-use matmul's shape starts a group
 //     with that matmul as head (its epilogue: bias add, activation, ...);
-//   - a reduction of a group member closes that group as its tail;
+//   - a reduction of a group member closes that group as its tail (in a
+//     matmul-headed group: only a sum over the rows of a member that is in
+//     memory anyway, i.e. has another reader; e.g. a layer's bias gradient
+//     next to its weight gradient's operand);
 //   - once an elementwise op has its group, the groups of its other operands
 //     of its shape (elementwise members, not heads) merge into it: the
 //     groups become one (an optimizer update that reads several chains, e.g.
@@ -178,7 +181,8 @@ private:
           merge(op->group, joined);
     } else if ((n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax) &&
                canJoin(n, n->operand(0)->group, n->operand(0)) &&
-               !groups_[n->operand(0)->group].hasHead) {
+               (!groups_[n->operand(0)->group].hasHead ||
+                (isRowReduction(*n) && uses_[n->operand(0)] > 1))) {
       joined = n->operand(0)->group;
       add(n, joined);
       groups_[joined].closed = true;

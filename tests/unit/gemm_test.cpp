@@ -4,8 +4,9 @@
 // transpose), the batch dimension as M, K or N bound at run time below
 // maxBatch, and every vector width and tiling the code generator has (forced
 // with NNC_GEMM). A fused matmul + epilogue group (a bias row, a scale per
-// row, a scalar, relu; a member stored as well) gives the same bits as the
-// unfused graph, whether the epilogue runs on tiles or on rows.
+// row, a scalar, relu; a member stored as well; a row sum as its tail) gives
+// the same bits as the unfused graph, whether the epilogue runs on tiles or
+// on rows and whether the rows are split across threads.
 #include "codegen/jit_compiler.h"
 #include "ir/builder.h"
 #include "ir/pass_manager.h"
@@ -211,27 +212,30 @@ INSTANTIATE_TEST_SUITE_P(Configs, Gemm, ::testing::ValuesIn(kConfigs),
                            return "config" + std::to_string(info.index);
                          });
 
-/// Runs graph `g` (inputs x, W, bias, scale; outputs y, a) at `batch`;
-/// returns y followed by a.
+/// Runs graph `g` (inputs x, W, bias, scale; outputs y, a, ysum) at
+/// `batch`; returns y, a and ysum one after the other.
 std::vector<float> runDense(const ir::Graph &g, int64_t maxBatch, int64_t batch,
                             const std::map<std::string, std::vector<float>> &in, size_t outSize) {
   codegen::JitCompiler jit(gThreads);
   codegen::KernelSignature sig = jit.add(g, "dense", maxBatch);
   jit.compile(2);
-  std::vector<float> y(2 * outSize, std::numeric_limits<float>::quiet_NaN());
+  size_t columns = outSize / std::max<int64_t>(batch, 1);
+  std::vector<float> y(2 * outSize + columns, std::numeric_limits<float>::quiet_NaN());
   std::vector<void *> pointers;
   for (const codegen::Binding &bd : sig.bindings)
     pointers.push_back(bd.role != codegen::Binding::Output ? (void *)in.at(bd.name).data()
                        : bd.name == "y"                    ? y.data()
-                                                           : y.data() + outSize);
+                       : bd.name == "a"                    ? y.data() + outSize
+                                                           : y.data() + 2 * outSize);
   std::vector<double> workspace(sig.workspaceBytes / 8 + 16, std::numeric_limits<double>::quiet_NaN());
   jit.lookup("dense")(pointers.data(), batch, workspace.data());
   return y;
 }
 
-/// a = x @ W + bias (an output too), y = relu(a * scale) - 0.25 with x:
-/// [B,K], bias a row [N], scale a column [B,1]; fused into a matmul-headed
-/// group (its epilogue on tiles in registers where the GEMM allows) or not.
+/// a = x @ W + bias (an output too), y = relu(a * scale) - 0.25 and its
+/// column sums ysum (a bias gradient's shape) with x: [B,K], bias a row [N],
+/// scale a column [B,1]; fused into a matmul-headed group with a row-sum tail
+/// (its epilogue on tiles in registers where the GEMM allows) or not.
 std::unique_ptr<ir::Graph> denseGraph(int64_t K, int64_t N, bool fuse, bool transposedW) {
   auto g = std::make_unique<ir::Graph>("dense");
   ir::Builder b(*g);
@@ -242,14 +246,19 @@ std::unique_ptr<ir::Graph> denseGraph(int64_t K, int64_t N, bool fuse, bool tran
   Node *scale = b.input("scale", {DType::F32, Shape{B, 1}});
   Node *a = b.add(b.matmul(x, w), bias);
   b.output("a", a);
-  b.output("y", b.sub(b.unary(ir::OpKind::Relu, b.mul(a, scale)), b.constant(0.25, DType::F32)));
+  Node *y = b.sub(b.unary(ir::OpKind::Relu, b.mul(a, scale)), b.constant(0.25, DType::F32));
+  b.output("y", y);
+  b.output("ysum", b.reduceSum(y, {0}, false));
   if (fuse) {
     ir::PassManager pm;
     EXPECT_EQ(pm.run({"fuse"}, g), "");
-    int grouped = 0;
-    for (auto &n : g->nodes())
+    int grouped = 0, tails = 0;
+    for (auto &n : g->nodes()) {
       grouped += n->kind == ir::OpKind::MatMul && n->group != 0;
+      tails += n->kind == ir::OpKind::ReduceSum && n->group != 0;
+    }
     EXPECT_EQ(grouped, 1) << "the fuse pass did not put the matmul at the head of a group";
+    EXPECT_EQ(tails, 1) << "the fuse pass did not give the group its row sum";
   }
   return g;
 }
@@ -290,6 +299,8 @@ TEST_P(Gemm, FusedEpilogueMatchesUnfused) {
       ASSERT_NEAR(fused[i], std::max(y, 0.0) - 0.25, 1e-5 * (1 + std::fabs(y))) << "y element " << i;
     }
     EXPECT_GT(negatives, 0); // relu did something
+    for (int64_t j = 0; j < s.N; ++j) // summed over the rows in row order, as reduce_sum does
+      ASSERT_EQ(fused[2 * outSize + j], plain[2 * outSize + j]) << "ysum element " << j;
   }
 }
 
