@@ -40,17 +40,21 @@ public:
     if (g_.reduction)
       initReduction();
     if (g_.head) {
+      static const std::unordered_set<const ir::Node *> none;
+      const auto *readThrough = L_.options().readThrough;
+      GemmPlan p = planGemm(*g_.head, L_.options().maxBatch, L_.options().gemm,
+                            readThrough ? *readThrough : none, L_.options().threads);
+      if (p.swapped) {
+        // C^T is computed and copied to C whole: the epilogue follows as a
+        // loop over the result like a group without a head (vectorized).
+        lowerMatMul(L_, *g_.head);
+        return loops(s);
+      }
       // Rows of the head's [M,N] result; the epilogue walks row i (and only
       // row i: rows may be split across threads). A tail (a sum over the
       // rows) accumulates as the rows finish when they finish in order, on
       // one thread; else it is summed after the matmul from memory.
-      if (g_.reduction) {
-        static const std::unordered_set<const ir::Node *> none;
-        const auto *readThrough = L_.options().readThrough;
-        GemmPlan p = planGemm(*g_.head, L_.options().maxBatch, L_.options().gemm,
-                              readThrough ? *readThrough : none, L_.options().threads);
-        reduceAfter_ = p.parallel;
-      }
+      reduceAfter_ = g_.reduction && p.parallel;
       TileEpilogue tile;
       tile.name = L_.b().GetInsertBlock()->getParent()->getName().str();
       tile.emit = [&](Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
@@ -96,6 +100,13 @@ public:
       }
       return;
     }
+    loops(s);
+  }
+
+private:
+  /// The group as loops over its shape (flat when it can be), split across
+  /// threads when large.
+  void loops(const ir::Shape &s) {
     if (flatOk()) {
       // Large loops without a reduction are split across threads in chunks.
       if (!g_.reduction && s.numElements(L_.options().maxBatch) >= kParallelMinElements) {
@@ -119,7 +130,6 @@ public:
     L_.loopNest(dims, [&](const std::vector<Value *> &idx) { element(idx); });
   }
 
-private:
   /// One flat index serves every operand when each is of the loop shape or a
   /// scalar, and a reduction tail (if any) reduces everything to one value.
   bool flatOk() const {
@@ -187,6 +197,8 @@ private:
     };
     std::unordered_map<const ir::Node *, Value *> value;
     value[g_.head] = head;
+    if (stored_.count(g_.head)) // read outside the group too
+      storeVector(head, b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(g_.head), b.CreateAdd(b.CreateMul(i, N), j)), mask);
     for (const ir::Node *m : g_.elementwise) {
       std::vector<Value *> args;
       for (const ir::Node *op : m->operands) {

@@ -1,8 +1,10 @@
 // -fuse: forms fusion groups (ir/fusion_group.h), visiting nodes in graph
 // order and growing groups greedily:
 //   - an elementwise op joins the group of an operand of its own shape;
-//   - else, an elementwise op of a single-use matmul's shape starts a group
-//     with that matmul as head (its epilogue: bias add, activation, ...);
+//   - else, an elementwise op of a matmul's shape starts a group with that
+//     matmul as head (its epilogue: bias add, activation, an optimizer
+//     update of the weight gradient, ...) when only elementwise ops of its
+//     shape read the matmul;
 //   - a reduction of a group member closes that group as its tail (in a
 //     matmul-headed group: only a sum over the rows of a member that is in
 //     memory anyway, i.e. has another reader; e.g. a layer's bias gradient
@@ -155,7 +157,7 @@ private:
         }
       if (!joined)
         for (Node *op : n->operands)
-          if (op->kind == OpKind::MatMul && op->group == 0 && uses_[op] == 1 &&
+          if (op->kind == OpKind::MatMul && op->group == 0 && onlyEpilogueReaders(op) &&
               op->shape() == n->shape() && op->shape().rank() == 2) {
             joined = newGroup(n->shape());
             groups_[joined].hasHead = true;
@@ -189,6 +191,16 @@ private:
     }
   }
 
+  /// Whether every reader of matmul `mm` is an elementwise op of its shape,
+  /// so that all of them may join its group (an optimizer update reading a
+  /// weight gradient several times); one that does not is read from memory.
+  bool onlyEpilogueReaders(const Node *mm) {
+    for (const Node *u : users_[mm])
+      if (!isFusibleElementwise(u->kind) || !(u->shape() == mm->shape()))
+        return false;
+    return true;
+  }
+
   /// Whether elementwise `n` waits for its one user's group (see the header).
   bool sinksIntoUser(const Node *n) {
     if (uses_[n] != 1)
@@ -215,8 +227,8 @@ private:
     if (gid == 0)
       return false;
     const GroupState &gs = groups_[gid];
-    if (gs.closed || !(via->shape() == gs.shape) || via->kind == OpKind::MatMul)
-      return false;
+    if (gs.closed || !(via->shape() == gs.shape) || (via->kind == OpKind::MatMul && via->group != gid))
+      return false; // (through a matmul: only its own group's head)
     if (isFusibleElementwise(n->kind) && !(n->shape() == gs.shape))
       return false;
     for (const Node *op : n->operands)
