@@ -74,11 +74,15 @@ void appendAdam(Builder &b, Node *p, Node *g, const Shared &s, const OptimizerCo
   Node *v2 = b.add(b.mul(c(cfg.beta2), v), b.mul(oneMinus(b, cfg.beta2, dt), b.mul(g, g)));
   Node *bc1 = b.sub(c(1), b.binary(OpKind::Pow, c(cfg.beta1), t));
   Node *bc2 = b.sub(c(1), b.binary(OpKind::Pow, c(cfg.beta2), t));
-  Node *mhat = b.div(m2, bc1);
-  Node *denom = b.add(b.unary(OpKind::Sqrt, b.div(v2, bc2)), c(cfg.eps));
+  // The bias corrections go into per-step scalars, as torch.optim.Adam
+  // applies them (step size lr/bc1; sqrt(v)/sqrt(bc2), here times the
+  // reciprocal): one sqrt and one divide per element instead of three.
+  Node *stepSize = b.div(s.lr, bc1);
+  Node *rsqrtBc2 = b.div(c(1), b.unary(OpKind::Sqrt, bc2));
+  Node *denom = b.add(b.mul(b.unary(OpKind::Sqrt, v2), rsqrtBc2), c(cfg.eps));
   b.assign(m, m2);
   b.assign(v, v2);
-  b.assign(p, b.sub(decayed, b.mul(s.lr, b.div(mhat, denom))));
+  b.assign(p, b.sub(decayed, b.mul(stepSize, b.div(m2, denom))));
 }
 
 } // namespace

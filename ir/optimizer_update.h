@@ -4,6 +4,8 @@
 //         p -= lr * (nesterov ? g + momentum*v : v)                          (torch.optim.SGD)
 //   adam: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; t += 1;
 //         p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)                 (Kingma & Ba 2015, Alg. 1)
+//         computed as torch.optim.Adam does, bias corrections in per-step scalars:
+//         p -= (lr/(1-b1^t)) * (m / (sqrt(v) * (1/sqrt(1-b2^t)) + eps))
 //   adamw: p -= lr*weight_decay*p, then adam            (Loshchilov & Hutter 2019; torch.optim.AdamW)
 //   rmsprop: v = rho*v + (1-rho)*g^2; p -= lr * g / (sqrt(v) + eps)      (torch.optim.RMSprop)
 // Weight decay is L2 (g += weight_decay*p) for sgd, adam and rmsprop, as in
