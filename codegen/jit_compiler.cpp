@@ -8,8 +8,11 @@
 #include <map>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/AsmParser/Parser.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Linker/Linker.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 #include <stdexcept>
 #include <thread>
@@ -72,12 +75,24 @@ KernelSignature JitCompiler::add(const ir::Graph &g, const std::string &symbol, 
 void JitCompiler::compile(int optLevel, bool keepLlvmText) {
   auto tm = createHostTargetMachine();
   if (keepLlvmText) {
-    raw_string_ostream os(impl_->text);
+    // One module for the text (valid input for llvm-as, opt, llc): each
+    // module is optimized, printed and read back into one context, and the
+    // modules are linked (internal helpers defined in several get renamed).
+    LLVMContext ctx;
+    auto all = std::make_unique<Module>("nnc", ctx);
     for (orc::ThreadSafeModule &tsm : impl_->modules)
       tsm.withModuleDo([&](Module &m) {
         optimizeModule(m, *tm, optLevel);
+        std::string text;
+        raw_string_ostream os(text);
         m.print(os, nullptr);
+        SMDiagnostic err;
+        std::unique_ptr<Module> copy = parseAssemblyString(text, err, ctx);
+        if (!copy || Linker::linkModules(*all, std::move(copy)))
+          throw std::logic_error("cannot link the kernels' modules into one: " + err.getMessage().str());
       });
+    raw_string_ostream os(impl_->text);
+    all->print(os, nullptr);
   }
 
   auto jtmb = orc::JITTargetMachineBuilder::detectHost();
