@@ -81,8 +81,10 @@ int64_t Trainer::fit(const Dataset &train, const Dataset *validation, std::ostre
 
 Evaluation Trainer::evaluate(const Dataset &d) {
   int64_t chunk = eval_.signature().maxBatch;
+  // A model whose loss is an expression of its own may have no prediction
+  // (then it has no metrics either: the front end rejects them).
   int pi = eval_.signature().find(Binding::Output, "prediction");
-  int64_t width = eval_.signature().bindings.at(pi).type.shape.numElements(1);
+  int64_t width = pi < 0 ? 0 : eval_.signature().bindings.at(pi).type.shape.numElements(1);
   std::vector<float> predictions(d.rows * width);
   float loss = 0;
   double lossSum = 0;
@@ -92,7 +94,8 @@ Evaluation Trainer::evaluate(const Dataset &d) {
     const void *target = cfg_.classification ? (const void *)(d.labels.data() + row)
                                              : (const void *)(d.targets.data() + row);
     bindBatch(eval_, d.features.data() + row * d.numFeatures, target);
-    eval_.bind(Binding::Output, "prediction", predictions.data() + row * width);
+    if (pi >= 0)
+      eval_.bind(Binding::Output, "prediction", predictions.data() + row * width);
     eval_.run(n);
     lossSum += (double)loss * (double)n;
   }

@@ -140,6 +140,17 @@ int run(const cli::Options &opts) {
     std::cerr << "nnc: error: nothing to do: pass --train data.csv, or --emit=ir|ir-train|llvm\n";
     return 1;
   }
+  // --predict and the object file deliver the prediction: a model whose loss
+  // is an expression of its own has one only if it declares an output.
+  if ((predicting || opts.emit == "obj" || opts.emit == "asm") &&
+      !model->forward->findNamed(ir::OpKind::Output, "prediction")) {
+    std::cerr << fmt::format("{}: error: {} writes the model's prediction, but model '{}' has "
+                             "none: its loss is an expression and it declares no output; "
+                             "declare one, as in 'output pred = ...'\n",
+                             model->file, predicting ? "--predict" : "--emit=" + opts.emit,
+                             model->name);
+    return 1;
+  }
   // Class scores are logits (cross_entropy takes logits), and so is a single
   // output trained with binary_cross_entropy_with_logits.
   ir::ProbabilityHead head = model->classification       ? ir::ProbabilityHead::Softmax
