@@ -22,7 +22,10 @@ inline void cpuRelax() {}
 /// the next unclaimed part (low 32 bits); a part is claimed by a CAS that also
 /// checks the generation, so a thread that read the fields of an old loop
 /// cannot claim a part of a new one. The fields of a loop are rewritten only
-/// after all its parts are done.
+/// after all its parts are done, and only while `claim` is closed (part
+/// kClosed, which no loop has): a thread that read the old claim and some of
+/// the new fields (more parts than the old loop had) must not claim a part
+/// with them before the new loop is published, or that part would run twice.
 class Pool {
 public:
   ~Pool() {
@@ -37,14 +40,17 @@ public:
            int64_t parts) {
     std::lock_guard<std::mutex> one(runLock_); // one loop at a time
     grow((int)parts - 1);
-    task_.store(task, std::memory_order_relaxed);
-    bindings_.store(bindings, std::memory_order_relaxed);
-    batch_.store(batch, std::memory_order_relaxed);
-    workspace_.store(workspace, std::memory_order_relaxed);
-    count_.store(count, std::memory_order_relaxed);
-    parts_.store(parts, std::memory_order_relaxed);
-    done_.store(0, std::memory_order_relaxed);
     uint64_t gen = (claim_.load(std::memory_order_relaxed) >> 32) + 1;
+    claim_.store((gen << 32) | kClosed); // no claim succeeds while the fields change
+    // Release: a thread that reads a new field sees the closed claim (its
+    // CAS against the old one fails).
+    task_.store(task, std::memory_order_release);
+    bindings_.store(bindings, std::memory_order_release);
+    batch_.store(batch, std::memory_order_release);
+    workspace_.store(workspace, std::memory_order_release);
+    count_.store(count, std::memory_order_release);
+    parts_.store(parts, std::memory_order_release);
+    done_.store(0, std::memory_order_release);
     claim_.store(gen << 32); // publishes the fields (seq_cst, paired with sleepers_)
     if (sleepers_.load() > 0)
       claim_.notify_all();
@@ -65,11 +71,11 @@ private:
     uint64_t c = claim_.load(std::memory_order_acquire);
     for (;;) {
       int64_t part = (int64_t)(c & 0xffffffffu);
-      nnc_task_fn task = task_.load(std::memory_order_relaxed);
-      void **bindings = bindings_.load(std::memory_order_relaxed);
-      int64_t batch = batch_.load(std::memory_order_relaxed);
-      void *workspace = workspace_.load(std::memory_order_relaxed);
-      int64_t count = count_.load(std::memory_order_relaxed), parts = parts_.load(std::memory_order_relaxed);
+      nnc_task_fn task = task_.load(std::memory_order_acquire);
+      void **bindings = bindings_.load(std::memory_order_acquire);
+      int64_t batch = batch_.load(std::memory_order_acquire);
+      void *workspace = workspace_.load(std::memory_order_acquire);
+      int64_t count = count_.load(std::memory_order_acquire), parts = parts_.load(std::memory_order_acquire);
       if (part >= parts || (c >> 32) == 0)
         return false;
       if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel))
@@ -114,6 +120,7 @@ private:
     }
   }
 
+  static constexpr uint64_t kClosed = 0xffffffffu; // a part index no loop has
   std::atomic<uint64_t> claim_{0};
   std::atomic<nnc_task_fn> task_{nullptr};
   std::atomic<void **> bindings_{nullptr};

@@ -45,6 +45,14 @@ TEST(ParallelFor, ManyLoopsBackToBack) {
     runAndCheck(1 + rep % 37, 2 + rep % 3);
 }
 
+TEST(ParallelFor, MorePartsThanTheLoopBefore) {
+  // A worker that read the finished loop's claim and then the next loop's
+  // part count must not claim a part of the next loop before it is
+  // published (that part ran twice, 1 loop in ~10^5 before the fix).
+  for (int rep = 0; rep < 200000; ++rep)
+    runAndCheck(rep % 2 ? 3 : 2, rep % 2 ? 3 : 2);
+}
+
 TEST(ParallelFor, AfterWorkersFellAsleep) {
   for (int rep = 0; rep < 5; ++rep) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20)); // longer than the workers spin
