@@ -262,7 +262,7 @@ Dataset loadDataset(const std::string &path, const DatasetSpec &spec) {
   for (size_t i = 0; i < t.rows.size(); ++i)
     for (size_t j : featureCols)
       d.features.push_back(cellToFloat(t, i, j, false));
-  if (noLabel) {
+  if (noLabel || spec.labelOptional) { // prediction: a label column present is not read
     d.classNames = spec.classNames;
   } else if (spec.classification) {
     loadLabels(t, labelCol, spec, d);

@@ -21,7 +21,9 @@ struct DatasetSpec {
   int64_t targetWidth = 1;                 // regression: only 1 is supported
   std::string inputName; // the model's input, for the count-mismatch message
   /// For prediction: a file without the label column is accepted (then every
-  /// column, or the named features, are features, and there are no targets).
+  /// column, or the named features, are features), and a label column that
+  /// is there is not read (an unseen class or a blank target is no error);
+  /// there are no targets.
   bool labelOptional = false;
 };
 
