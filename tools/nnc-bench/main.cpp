@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <new>
 #include <sstream>
 
 using namespace nnc::bench;
@@ -225,6 +226,9 @@ int main(int argc, char **argv) {
   } catch (const std::logic_error &e) {
     std::cerr << "nnc-bench: internal error: " << e.what() << "\n";
     return 2;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "nnc-bench: error: out of memory; lower --batch or the --gemm sizes (M*K + K*N + "
+                 "M*N floats must fit)\n";
   } catch (const std::exception &e) {
     std::string msg = e.what();
     if (!msg.empty() && msg.back() == '\n')
