@@ -49,7 +49,8 @@ Options parseOptions(int argc, char **argv) {
       ->delimiter(',');
   app.add_option("--print-after", o.printAfter, "print the graph IR to stderr after this pass")
       ->delimiter(',');
-  app.add_option("--threads", o.threads, "threads of the training and inference kernels, "
+  int64_t threads = 0; // wider than Options::threads, so that a huge value gets the range message
+  app.add_option("--threads", threads, "threads of the training and inference kernels, "
                                           "1..1024 (default or 0: the CPUs available; small ops "
                                           "use one)");
   app.add_flag("--print-after-all", o.printAfterAll, "print the graph IR after every pass");
@@ -84,9 +85,10 @@ Options parseOptions(int argc, char **argv) {
   if (steps)
     o.maxSteps = *steps;
   constexpr int kMaxThreads = 1024;
-  if (o.threads < 0 || o.threads > kMaxThreads)
+  if (threads < 0 || threads > kMaxThreads)
     usage(fmt::format("--threads must be between 1 and {} (0: the CPUs available), got {}",
-                      kMaxThreads, o.threads));
+                      kMaxThreads, threads));
+  o.threads = (int)threads;
   if (o.threads == 0)
     o.threads = runtime::availableThreads();
   if (o.optLevel < 0 || o.optLevel > 3)
