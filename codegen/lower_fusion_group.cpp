@@ -13,6 +13,7 @@
 #include "codegen/lowering.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <limits>
 #include <stdexcept>
 #include <unordered_map>
@@ -55,12 +56,28 @@ public:
       // rows) accumulates as the rows finish when they finish in order, on
       // one thread; else it is summed after the matmul from memory.
       reduceAfter_ = g_.reduction && p.parallel;
+      // The epilogue reaches its buffers through a table, and its name says
+      // what it computes: groups with the same epilogue share micro-kernels
+      // (the hidden layers of a deep net, their Adam updates).
+      std::vector<const ir::Node *> buffers;
+      std::string what = epilogueSignature(buffers);
       TileEpilogue tile;
-      tile.name = L_.b().GetInsertBlock()->getParent()->getName().str();
+      tile.name = fmt::format("epi{:016x}", fnv1a(what));
+      tile.table = [&] {
+        auto &b = L_.b();
+        Type *ptr = PointerType::getUnqual(L_.ctx());
+        AllocaInst *table = L_.entryAlloca(ArrayType::get(ptr, std::max<size_t>(1, buffers.size())));
+        for (size_t k = 0; k < buffers.size(); ++k)
+          b.CreateStore(L_.storage(buffers[k]),
+                        b.CreateConstInBoundsGEP2_64(table->getAllocatedType(), table, 0, k));
+        return (Value *)table;
+      };
       tile.emit = [&](Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
                       const std::vector<Value *> &masks) {
         auto &b = L_.b();
         int lanes = L_.options().gemm.lanes;
+        for (size_t k = 0; k < buffers.size(); ++k)
+          L_.seedStorage(buffers[k], L_.tableEntry((int64_t)k));
         std::vector<Value *> reduced(mr * nv);
         for (int r = 0; r < mr; ++r)
           for (int v = 0; v < nv; ++v)
@@ -139,6 +156,61 @@ private:
         if (!g_.contains(op) && !(op->shape() == s) && !isScalarLike(op->shape()))
           return false;
     return !g_.reduction || isScalarLike(g_.reduction->shape());
+  }
+
+  /// What the tile epilogue computes, as text (two groups with the same text
+  /// can share its code), and in `buffers` the nodes whose memory it reads or
+  /// writes, in the order of its pointer table.
+  std::string epilogueSignature(std::vector<const ir::Node *> &buffers) const {
+    auto index = [&](const ir::Node *n) {
+      auto it = std::find(buffers.begin(), buffers.end(), n);
+      if (it != buffers.end())
+        return it - buffers.begin();
+      buffers.push_back(n);
+      return (std::ptrdiff_t)buffers.size() - 1;
+    };
+    std::string sig = "shape";
+    for (int64_t d : g_.loopShape.dims)
+      sig += d == ir::kBatch ? std::string(",B") : fmt::format(",{}", d);
+    std::unordered_map<const ir::Node *, size_t> member{{g_.head, 0}};
+    for (const ir::Node *m : g_.elementwise)
+      member.emplace(m, member.size());
+    const auto &l = g_.loopShape.dims;
+    for (const ir::Node *m : g_.elementwise) {
+      sig += fmt::format(";{}(", ir::opName(m->kind));
+      for (const ir::Node *op : m->operands) {
+        if (g_.contains(op))
+          sig += fmt::format("m{} ", member.at(op));
+        else if (op->kind == ir::OpKind::Constant)
+          sig += fmt::format("c{} ", op->scalar); // {} prints a double exactly (shortest round trip)
+        else if (op->kind == ir::OpKind::BatchSize)
+          sig += "batch ";
+        else if (isScalarLike(op->shape()))
+          sig += fmt::format("s{} ", index(op));
+        else if (op->shape() == g_.loopShape)
+          sig += fmt::format("x{} ", index(op));
+        else if (op->shape().rank() == 2 && op->shape().dims[1] == 1 && op->shape().dims[0] == l[0])
+          sig += fmt::format("col{} ", index(op));
+        else
+          sig += fmt::format("row{} ", index(op));
+      }
+      sig += ")";
+      if (stored_.count(m))
+        sig += fmt::format("->{}", index(m));
+    }
+    if (stored_.count(g_.head))
+      sig += fmt::format(";head->{}", index(g_.head));
+    if (g_.reduction)
+      sig += fmt::format(";rowsum(m{})->{}{}", member.at(g_.reduction->operand(0)), index(g_.reduction),
+                         reduceAfter_ ? " after" : "");
+    return sig;
+  }
+
+  static uint64_t fnv1a(const std::string &s) {
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s)
+      h = (h ^ c) * 1099511628211ull;
+    return h;
   }
 
   /// Whether the epilogue can run on tiles of vectors: every value f32 and

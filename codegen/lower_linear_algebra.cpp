@@ -145,6 +145,8 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     if (!epilogue)
       return tileArgs;
     std::vector<Value *> all = L.abiArgs();
+    if (tile->table)
+      all[0] = tile->table();
     all.insert(all.end(), tileArgs.begin(), tileArgs.end());
     all.insert(all.end(), {i0, j0, lastK});
     return all;

@@ -41,6 +41,13 @@ Value *Lowering::storage(const ir::Node *n) {
   return p;
 }
 
+Value *Lowering::tableEntry(int64_t k) {
+  BasicBlock &entry = fn_->getEntryBlock();
+  IRBuilder<> eb(&entry, entry.begin());
+  Type *ptr = PointerType::getUnqual(ctx());
+  return eb.CreateLoad(ptr, eb.CreateConstInBoundsGEP1_64(ptr, fn_->getArg(0), k));
+}
+
 Value *Lowering::workspace(int64_t byteOffset) {
   BasicBlock &entry = fn_->getEntryBlock();
   IRBuilder<> eb(&entry, entry.begin());

@@ -88,6 +88,11 @@ public:
   /// block where the body left off; the builder then goes back to where it was.
   llvm::BasicBlock *emitInto(llvm::Function *fn, llvm::BasicBlock *block,
                              const std::function<void()> &body);
+  /// Makes storage(n) return `ptr` in the function being emitted.
+  void seedStorage(const ir::Node *n, llvm::Value *ptr) { storage_[n] = ptr; }
+  /// Entry k of a table of pointers passed as the function's first argument
+  /// (instead of the bindings), loaded in its entry block.
+  llvm::Value *tableEntry(int64_t k);
   /// The kernel ABI's arguments (bindings, batch, workspace) of the function
   /// being emitted (a kernel, or a task of parallelFor).
   std::vector<llvm::Value *> abiArgs() { return {fn_->getArg(0), fn_->getArg(1), fn_->getArg(2)}; }
@@ -128,6 +133,11 @@ void lowerElementwise(Lowering &L, const ir::Node &n); // unary, binary, select,
 /// the micro-kernels carrying it unique in the module.
 struct TileEpilogue {
   std::string name;
+  /// Builds, in the function being emitted, the table of pointers that is
+  /// passed to the micro-kernel instead of the bindings (emit() then finds
+  /// its buffers there through Lowering::seedStorage/tableEntry), so that
+  /// groups with the same epilogue share micro-kernels. Null: the bindings.
+  std::function<llvm::Value *()> table;
   std::function<void(llvm::Value *i0, llvm::Value *j0, int mr, int nv,
                      const std::vector<llvm::Value *> &tile, const std::vector<llvm::Value *> &masks)>
       emit;
