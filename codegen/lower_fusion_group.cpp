@@ -40,29 +40,38 @@ public:
     const ir::Shape &s = g_.loopShape;
     if (g_.reduction)
       initReduction();
-    if (g_.head) {
-      static const std::unordered_set<const ir::Node *> none;
-      const auto *readThrough = L_.options().readThrough;
-      GemmPlan p = planGemm(*g_.head, L_.options().maxBatch, L_.options().gemm,
-                            readThrough ? *readThrough : none, L_.options().threads);
-      if (p.swapped) {
-        // C^T is computed and copied to C whole: the epilogue follows as a
-        // loop over the result like a group without a head (vectorized).
-        lowerMatMul(L_, *g_.head);
-        return loops(s);
-      }
-      // Rows of the head's [M,N] result; the epilogue walks row i (and only
-      // row i: rows may be split across threads). A tail (a sum over the
-      // rows) accumulates as the rows finish when they finish in order, on
-      // one thread; else it is summed after the matmul from memory.
-      reduceAfter_ = g_.reduction && p.parallel;
-      // The epilogue reaches its buffers through a table, and its name says
-      // what it computes: groups with the same epilogue share micro-kernels
-      // (the hidden layers of a deep net, their Adam updates).
-      std::vector<const ir::Node *> buffers;
-      std::string what = epilogueSignature(buffers);
-      TileEpilogue tile;
-      tile.name = fmt::format("epi{:016x}", fnv1a(what));
+    if (g_.head)
+      return headed(s);
+    loops(s);
+  }
+
+private:
+  /// A matmul-headed group: the GEMM with the epilogue on its tiles where it
+  /// can, else on its rows, or after it (a swapped plan).
+  void headed(const ir::Shape &s) {
+    static const std::unordered_set<const ir::Node *> none;
+    const auto *readThrough = L_.options().readThrough;
+    GemmPlan p = planGemm(*g_.head, L_.options().maxBatch, L_.options().gemm,
+                          readThrough ? *readThrough : none, L_.options().threads);
+    if (p.swapped) {
+      // C^T is computed and copied to C whole: the epilogue follows as a
+      // loop over the result like a group without a head (vectorized).
+      lowerMatMul(L_, *g_.head);
+      return loops(s);
+    }
+    // Rows of the head's [M,N] result; the epilogue walks row i (and only
+    // row i: rows may be split across threads). A tail (a sum over the
+    // rows) accumulates as the rows finish when they finish in order, on
+    // one thread; else it is summed after the matmul from memory.
+    reduceAfter_ = g_.reduction && p.parallel;
+    // The epilogue reaches its buffers through a table, and its name says
+    // what it computes: groups with the same epilogue share micro-kernels
+    // (the hidden layers of a deep net, their Adam updates).
+    bool tiles = tileable();
+    std::vector<const ir::Node *> buffers;
+    TileEpilogue tile;
+    if (tiles) {
+      tile.name = fmt::format("epi{:016x}", fnv1a(epilogueSignature(buffers)));
       tile.table = [&] {
         auto &b = L_.b();
         Type *ptr = PointerType::getUnqual(L_.ctx());
@@ -74,53 +83,57 @@ public:
       };
       tile.emit = [&](Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
                       const std::vector<Value *> &masks) {
-        auto &b = L_.b();
-        int lanes = L_.options().gemm.lanes;
         for (size_t k = 0; k < buffers.size(); ++k)
           L_.seedStorage(buffers[k], L_.tableEntry((int64_t)k));
-        std::vector<Value *> reduced(mr * nv);
-        for (int r = 0; r < mr; ++r)
-          for (int v = 0; v < nv; ++v)
-            reduced[r * nv + v] = vectorElement(b.CreateAdd(i0, L_.i64(r)), b.CreateAdd(j0, L_.i64((int64_t)v * lanes)),
-                                                values[r * nv + v], masks[r * nv + v]);
-        if (!g_.reduction || reduceAfter_)
-          return;
-        // The column sums: the tile's rows added in order, in registers (a
-        // row that does not exist adds nothing); row 0 always exists.
-        auto *vecTy = cast<FixedVectorType>(values[0]->getType());
-        for (int v = 0; v < nv; ++v) {
-          Value *p = b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(g_.reduction),
-                                         b.CreateAdd(j0, L_.i64((int64_t)v * lanes)));
-          Value *mask = masks[v];
-          Value *sum = mask ? (Value *)b.CreateMaskedLoad(vecTy, p, Align(4), mask, Constant::getNullValue(vecTy))
-                            : (Value *)b.CreateAlignedLoad(vecTy, p, Align(4));
-          for (int r = 0; r < mr; ++r) {
-            Value *added = b.CreateFAdd(sum, reduced[r * nv + v]);
-            sum = masks[r * nv + v] ? b.CreateSelect(masks[r * nv + v], added, sum) : added;
-          }
-          storeVector(sum, p, mask);
-        }
+        tileEpilogue(i0, j0, mr, nv, values, masks);
       };
-      lowerMatMul(
-          L_, *g_.head,
-          [&](Value *i) { L_.loop(L_.dim(s.dims[1]), [&](Value *j) { element({i, j}); }); },
-          tileable() ? &tile : nullptr);
-      if (reduceAfter_) { // row by row, as reduce_sum would
-        const ir::Node &r = *g_.reduction, *x = r.operand(0);
-        Value *N = L_.dim(s.dims[1]);
-        auto &b = L_.b();
-        L_.loop(L_.dim(s.dims[0]), [&](Value *i) {
-          L_.loop(N, [&](Value *j) {
-            L_.store(&r, j, b.CreateFAdd(L_.load(&r, j), L_.load(x, b.CreateAdd(b.CreateMul(i, N), j))));
-          });
-        });
-      }
-      return;
     }
-    loops(s);
+    lowerMatMul(
+        L_, *g_.head,
+        [&](Value *i) { L_.loop(L_.dim(s.dims[1]), [&](Value *j) { element({i, j}); }); },
+        tiles ? &tile : nullptr);
+    if (reduceAfter_) { // row by row, as reduce_sum would
+      const ir::Node &r = *g_.reduction, *x = r.operand(0);
+      Value *N = L_.dim(s.dims[1]);
+      auto &b = L_.b();
+      L_.loop(L_.dim(s.dims[0]), [&](Value *i) {
+        L_.loop(N, [&](Value *j) {
+          L_.store(&r, j, b.CreateFAdd(L_.load(&r, j), L_.load(x, b.CreateAdd(b.CreateMul(i, N), j))));
+        });
+      });
+    }
   }
 
-private:
+  /// The epilogue on a finished tile (see TileEpilogue), inside the
+  /// micro-kernel: each vector's members, then the tail's column sums.
+  void tileEpilogue(Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
+                    const std::vector<Value *> &masks) {
+    auto &b = L_.b();
+    int lanes = L_.options().gemm.lanes;
+    std::vector<Value *> reduced(mr * nv);
+    for (int r = 0; r < mr; ++r)
+      for (int v = 0; v < nv; ++v)
+        reduced[r * nv + v] = vectorElement(b.CreateAdd(i0, L_.i64(r)), b.CreateAdd(j0, L_.i64((int64_t)v * lanes)),
+                                            values[r * nv + v], masks[r * nv + v]);
+    if (!g_.reduction || reduceAfter_)
+      return;
+    // The column sums: the tile's rows added in order, in registers (a row
+    // that does not exist adds nothing); row 0 always exists.
+    auto *vecTy = cast<FixedVectorType>(values[0]->getType());
+    for (int v = 0; v < nv; ++v) {
+      Value *p = b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(g_.reduction),
+                                     b.CreateAdd(j0, L_.i64((int64_t)v * lanes)));
+      Value *mask = masks[v];
+      Value *sum = mask ? (Value *)b.CreateMaskedLoad(vecTy, p, Align(4), mask, Constant::getNullValue(vecTy))
+                        : (Value *)b.CreateAlignedLoad(vecTy, p, Align(4));
+      for (int r = 0; r < mr; ++r) {
+        Value *added = b.CreateFAdd(sum, reduced[r * nv + v]);
+        sum = masks[r * nv + v] ? b.CreateSelect(masks[r * nv + v], added, sum) : added;
+      }
+      storeVector(sum, p, mask);
+    }
+  }
+
   /// The group as loops over its shape (flat when it can be), split across
   /// threads when large.
   void loops(const ir::Shape &s) {
@@ -158,6 +171,31 @@ private:
     return !g_.reduction || isScalarLike(g_.reduction->shape());
   }
 
+  /// How the tile epilogue reads an operand from outside the group.
+  enum class Access {
+    Immediate, // a constant or the batch size: no memory
+    Scalar,    // one element, splat
+    Full,      // of the loop shape: the tile's own elements
+    Column,    // [M,1]: one value per row, splat
+    Row,       // [N] or [1,N]: the tile's columns, the same for every row
+    Other,     // anything else: no tile epilogue
+  };
+  Access accessOf(const ir::Node *op) const {
+    if (op->kind == ir::OpKind::Constant || op->kind == ir::OpKind::BatchSize)
+      return Access::Immediate;
+    if (isScalarLike(op->shape()))
+      return Access::Scalar;
+    if (op->shape() == g_.loopShape)
+      return Access::Full;
+    const auto &d = op->shape().dims;
+    const auto &l = g_.loopShape.dims;
+    if (d.size() == 2 && d[1] == 1 && d[0] == l[0])
+      return Access::Column;
+    if ((d.size() == 1 && d[0] == l[1]) || (d.size() == 2 && d[0] == 1 && d[1] == l[1]))
+      return Access::Row;
+    return Access::Other;
+  }
+
   /// What the tile epilogue computes, as text (two groups with the same text
   /// can share its code), and in `buffers` the nodes whose memory it reads or
   /// writes, in the order of its pointer table.
@@ -175,24 +213,23 @@ private:
     std::unordered_map<const ir::Node *, size_t> member{{g_.head, 0}};
     for (const ir::Node *m : g_.elementwise)
       member.emplace(m, member.size());
-    const auto &l = g_.loopShape.dims;
     for (const ir::Node *m : g_.elementwise) {
       sig += fmt::format(";{}(", ir::opName(m->kind));
       for (const ir::Node *op : m->operands) {
-        if (g_.contains(op))
+        if (g_.contains(op)) {
           sig += fmt::format("m{} ", member.at(op));
-        else if (op->kind == ir::OpKind::Constant)
-          sig += fmt::format("c{} ", op->scalar); // {} prints a double exactly (shortest round trip)
-        else if (op->kind == ir::OpKind::BatchSize)
-          sig += "batch ";
-        else if (isScalarLike(op->shape()))
-          sig += fmt::format("s{} ", index(op));
-        else if (op->shape() == g_.loopShape)
-          sig += fmt::format("x{} ", index(op));
-        else if (op->shape().rank() == 2 && op->shape().dims[1] == 1 && op->shape().dims[0] == l[0])
-          sig += fmt::format("col{} ", index(op));
-        else
-          sig += fmt::format("row{} ", index(op));
+          continue;
+        }
+        switch (accessOf(op)) {
+        case Access::Immediate: // {} prints a double exactly (shortest round trip)
+          sig += op->kind == ir::OpKind::Constant ? fmt::format("c{} ", op->scalar) : "batch ";
+          break;
+        case Access::Scalar: sig += fmt::format("s{} ", index(op)); break;
+        case Access::Full: sig += fmt::format("x{} ", index(op)); break;
+        case Access::Column: sig += fmt::format("col{} ", index(op)); break;
+        case Access::Row: sig += fmt::format("row{} ", index(op)); break;
+        case Access::Other: throw std::logic_error("codegen: a tile epilogue operand it cannot read");
+        }
       }
       sig += ")";
       if (stored_.count(m))
@@ -222,19 +259,9 @@ private:
     for (const ir::Node *m : g_.elementwise) {
       if (m->type.dtype != ir::DType::F32)
         return false;
-      for (const ir::Node *op : m->operands) {
-        if (op->type.dtype != ir::DType::F32)
+      for (const ir::Node *op : m->operands)
+        if (op->type.dtype != ir::DType::F32 || (!g_.contains(op) && accessOf(op) == Access::Other))
           return false;
-        if (g_.contains(op) || isScalarLike(op->shape()))
-          continue;
-        const auto &d = op->shape().dims;
-        const auto &l = g_.loopShape.dims;
-        bool row = op->shape() == g_.loopShape || (d.size() == 1 && d[0] == l[1]) ||
-                   (d.size() == 2 && d[0] == 1 && d[1] == l[1]);
-        bool column = d.size() == 2 && d[1] == 1 && d[0] == l[0];
-        if (!row && !column)
-          return false;
-      }
     }
     return true;
   }
@@ -254,18 +281,23 @@ private:
                   : (Value *)b.CreateAlignedLoad(vecTy, p, Align(4));
     };
     auto operand = [&](const ir::Node *op) -> Value * {
-      if (isScalarLike(op->shape()))
+      switch (accessOf(op)) {
+      case Access::Immediate:
+      case Access::Scalar:
         return b.CreateVectorSplat(vecTy->getNumElements(), L_.load(op, L_.i64(0)));
-      const auto &d = op->shape().dims;
-      if (op->shape() == g_.loopShape)
+      case Access::Full:
         return vectorAt(op, b.CreateAdd(b.CreateMul(i, N), j));
-      if (d.size() == 2 && d[1] == 1 && d[0] == l[0]) { // one value per row; rows past the
-        // end (masked-off lanes of an edge tile) read the last row instead
+      case Access::Column: { // rows past the end (masked-off lanes of an edge tile) read the last
         Value *last = b.CreateSub(L_.dim(l[0]), L_.i64(1));
         Value *row = b.CreateBinaryIntrinsic(Intrinsic::smin, i, last);
         return b.CreateVectorSplat(vecTy->getNumElements(), L_.load(op, row));
       }
-      return vectorAt(op, j); // a row broadcast down the columns
+      case Access::Row:
+        return vectorAt(op, j);
+      case Access::Other:
+        break;
+      }
+      throw std::logic_error("codegen: a tile epilogue operand it cannot read");
     };
     std::unordered_map<const ir::Node *, Value *> value;
     value[g_.head] = head;
