@@ -21,6 +21,7 @@ config.substitutions.append(("%nnc", os.path.join(config.nnc_bin_dir, "nnc")))
 config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
 config.substitutions.append(("%shared_data", config.shared_data_dir))
 config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%expect_exit", config.python + " " + os.path.join(config.nnc_src_root, "tests", "expect_exit.py")))
 config.substitutions.append(("%check_metric", config.python + " " + os.path.join(config.nnc_src_root, "tests", "e2e", "check_metric.py")))
 
 if os.path.isdir(config.shared_data_dir):
