@@ -222,6 +222,11 @@ Value *Lowering::scalarUnary(OpKind k, Value *x) {
   case OpKind::Tanh: return isVectorMathType(t) ? emitTanh(b_, x) : libm("tanh", x);
   case OpKind::Erf: return isVectorMathType(t) ? emitErf(b_, x) : libm("erf", x);
   case OpKind::Abs: return b_.CreateUnaryIntrinsic(Intrinsic::fabs, x);
+  case OpKind::Softplus: { // max(x, 0) + log(1 + exp(-|x|)): no overflow for large |x|
+    Value *positive = b_.CreateBinaryIntrinsic(Intrinsic::maximum, x, zero);
+    Value *tail = exp(b_.CreateFNeg(b_.CreateUnaryIntrinsic(Intrinsic::fabs, x)));
+    return b_.CreateFAdd(positive, log(b_.CreateFAdd(one, tail)));
+  }
   default: break;
   }
   assert(false && "not an elementwise unary op");

@@ -7,8 +7,10 @@
 //   cross_entropy(logits, labels)     mean(softmax_cross_entropy(logits, labels));
 //                                     logits f32[B,K], labels a `label` i32[B] of K classes
 //   binary_cross_entropy_with_logits(logits, target)
-//                                     mean(max(z, 0) - z*y + log(1 + exp(-|z|)))
-//                                     (torch BCEWithLogitsLoss, stable for large |z|)
+//                                     mean(softplus(z) - z*y), softplus(z) =
+//                                     max(z, 0) + log(1 + exp(-|z|)) one fused op
+//                                     (torch BCEWithLogitsLoss, stable for large |z|);
+//                                     d/dz = (sigmoid(z) - y)/N everywhere, z = 0 included
 // p/z and t/y are real-valued tensors of one shape. Errors: a label given to a
 // regression or binary loss, a real-valued target given to cross_entropy,
 // shapes that differ (naming both), a non-positive delta.
@@ -90,11 +92,10 @@ ir::Node *binaryCrossEntropy(LoweringContext &cx, const ast::Expr &call, const B
     return nullptr;
   cx.setLoc(call.opSpan);
   ir::Builder &b = cx.builder;
-  ir::Node *positive = b.binary(ir::OpKind::Maximum, z, b.constant(0));
-  ir::Node *softplus =
-      b.unary(ir::OpKind::Log,
-              b.add(b.constant(1), b.unary(ir::OpKind::Exp, b.neg(b.unary(ir::OpKind::Abs, z)))));
-  return b.meanAll(b.add(b.sub(positive, b.mul(z, y)), softplus));
+  // softplus(z) = max(z,0) + log(1 + exp(-|z|)) is one op whose gradient is sigmoid(z): the
+  // composite's max and |z| would each pick a side of their kink at z = 0 (issue 12).
+  ir::Node *softplus = b.unary(ir::OpKind::Softplus, z);
+  return b.meanAll(b.sub(softplus, b.mul(z, y)));
 }
 
 ir::Node *crossEntropy(LoweringContext &cx, const ast::Expr &call, const BoundArgs &args,

@@ -79,6 +79,8 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
     return {b.mul(g, b.binary(OpKind::Greater, n, b.constant(0.0, n->type.dtype)))};
   case OpKind::Sigmoid: // s(1-s)
     return {b.mul(g, b.mul(n, b.sub(one(), n)))};
+  case OpKind::Softplus: // sigmoid(x) everywhere, x = 0 included
+    return {b.mul(g, b.unary(OpKind::Sigmoid, x))};
   case OpKind::Tanh: // 1 - t^2
     return {b.mul(g, b.sub(one(), b.mul(n, n)))};
   case OpKind::Abs: // sign(x); 0 at 0

@@ -32,7 +32,7 @@ bool isElementwiseUnary(OpKind k) {
   switch (k) {
   case OpKind::Neg: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt:
   case OpKind::Relu: case OpKind::Sigmoid: case OpKind::Tanh: case OpKind::Abs:
-  case OpKind::Erf:
+  case OpKind::Erf: case OpKind::Softplus:
     return true;
   default:
     return false;

@@ -272,6 +272,7 @@ TEST(GradientCheck, Abs) {
   expectGradientsMatch(neg);
 }
 TEST(GradientCheck, Erf) { auto c = unaryCase(OpKind::Erf); expectGradientsMatch(c); }
+TEST(GradientCheck, Softplus) { auto c = unaryCase(OpKind::Softplus, -3, 3); expectGradientsMatch(c); }
 TEST(GradientCheck, MaximumBroadcast) {
   auto c = binaryCase(OpKind::Maximum, kBx4, Shape({4}));
   expectGradientsMatch(c);

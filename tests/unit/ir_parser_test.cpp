@@ -66,6 +66,7 @@ const char *kAllOps = R"(graph @all_ops {
   %35 = softmax_cross_entropy_grad %33, %y, %34 : f32[B,4]
   %36 = constant -2.5e-07 : f64[3,2]
   %37 = reduce_sum %36 axes=[] : f64[3,2]
+  %38 = softplus %6 : f32[B,4]
   assign %W, %25
   output "loss" %4
   output "probs" %35
