@@ -1,8 +1,8 @@
 // Elementwise built-in functions and the softmax family; the result has the
 // argument's shape (pow: the broadcast shape of both).
 //   relu, sigmoid, tanh, exp, log, sqrt, abs (x)
-//   leaky_relu(x, alpha: 0.01)  max(x, alpha*x) for alpha <= 1, else x > 0 ? x : alpha*x
-//   elu(x, alpha: 1.0)          x > 0 ? x : alpha*(exp(min(x, 0)) - 1)   (min keeps exp finite)
+//   leaky_relu(x, alpha: 0.01)  x > 0 ? x : alpha*x
+//   elu(x, alpha: 1.0)          x > 0 ? x : alpha*(exp(x > 0 ? 0 : x) - 1) (exp stays finite)
 //   gelu(x)                     0.5*x*(1 + erf(x/sqrt(2)))     exact form, PyTorch's default
 //   pow(x, y)                   x^y elementwise, NumPy broadcasting
 //   softmax(x), log_softmax(x)  along the last axis; log_softmax = (x - m) -
@@ -17,19 +17,24 @@ namespace nnc::frontend {
 
 namespace {
 
+// A select on x > 0, not max(x, alpha*x): at x = 0 the derivative is the
+// negative side's (alpha, as relu'(0) = 0 and torch's leaky_relu), where max
+// would split its tie.
 ir::Node *leakyRelu(ir::Builder &b, ir::Node *x, double alpha) {
   ir::Node *scaled = b.mul(b.constant(alpha), x);
-  if (alpha <= 1)
-    return b.binary(ir::OpKind::Maximum, x, scaled);
   return b.select(b.binary(ir::OpKind::Greater, x, b.constant(0)), x, scaled);
 }
 
+// exp of select(x > 0, 0, x) keeps exp finite; min(x, 0) would halve the
+// derivative at x = 0 (a tie), which is alpha as in torch's elu.
 ir::Node *elu(ir::Builder &b, ir::Node *x, double alpha) {
-  ir::Node *negative = b.unary(ir::OpKind::Exp, b.binary(ir::OpKind::Minimum, x, b.constant(0)));
+  ir::Node *zero = b.constant(0);
+  ir::Node *positive = b.binary(ir::OpKind::Greater, x, zero);
+  ir::Node *negative = b.unary(ir::OpKind::Exp, b.select(positive, zero, x));
   ir::Node *scaled = b.sub(negative, b.constant(1));
   if (alpha != 1)
     scaled = b.mul(b.constant(alpha), scaled);
-  return b.select(b.binary(ir::OpKind::Greater, x, b.constant(0)), x, scaled);
+  return b.select(positive, x, scaled);
 }
 
 ir::Node *gelu(ir::Builder &b, ir::Node *x) {

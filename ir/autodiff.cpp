@@ -1,6 +1,12 @@
 // Gradient rules, one per primitive op. Each rule receives the node, the
 // gradient flowing into its result, and returns the gradient for each operand
 // (null where none flows: class ids, non-differentiable masks).
+// At a kink the rules follow PyTorch and JAX (docs/language.md, "Gradients at
+// kinks"): relu'(0) = 0, abs'(0) = 0; maximum/minimum split g evenly between
+// tied operands (torch derivatives.yaml `maximum`, jax.lax.max's JVP) and
+// reduce_max among tied maxima (torch.amax); select and greater route by the
+// mask. Losses whose composite form has kinks are fused ops instead (softplus,
+// softmax_cross_entropy) with their analytic gradient.
 #include "ir/autodiff.h"
 
 #include "ir/builder.h"
@@ -51,15 +57,14 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
     return {nullptr, nullptr}; // zero almost everywhere
   case OpKind::DropoutMask:
     return {nullptr}; // random, not a function of the step counter
-  case OpKind::Maximum: { // to the larger operand; ties go to x
-    Node *yWins = b.binary(OpKind::Greater, y, x);
-    return {b.sumTo(b.select(yWins, zero(), g), x->shape()),
-            b.sumTo(b.select(yWins, g, zero()), y->shape())};
-  }
-  case OpKind::Minimum: { // to the smaller operand; ties go to x
-    Node *yWins = b.binary(OpKind::Greater, x, y);
-    return {b.sumTo(b.select(yWins, zero(), g), x->shape()),
-            b.sumTo(b.select(yWins, g, zero()), y->shape())};
+  case OpKind::Maximum:
+  case OpKind::Minimum: { // to the winner; a tie splits g evenly (wx = 1/2), as torch.maximum
+                          // and jax.lax.max do (docs/language.md, "Gradients at kinks")
+    bool isMax = n->kind == OpKind::Maximum;
+    Node *xWins = isMax ? b.binary(OpKind::Greater, x, y) : b.binary(OpKind::Greater, y, x);
+    Node *yWins = isMax ? b.binary(OpKind::Greater, y, x) : b.binary(OpKind::Greater, x, y);
+    Node *wx = b.mul(b.constant(0.5, n->type.dtype), b.add(one(), b.sub(xWins, yWins)));
+    return {b.sumTo(b.mul(g, wx), x->shape()), b.sumTo(b.mul(g, b.sub(one(), wx)), y->shape())};
   }
   case OpKind::Select: { // no gradient to the mask
     Node *a = n->operand(1), *c = n->operand(2);
@@ -75,7 +80,7 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
   case OpKind::Sqrt: // 1/(2 sqrt x)
     return {b.div(b.mul(g, b.constant(0.5, n->type.dtype)), n)};
   case OpKind::Relu: // mask from the output (relu(x) > 0 iff x > 0, NaN too): the
-                      // forward pass stores no mask, the backward reads what it keeps anyway
+                     // forward pass stores no mask, the backward reads what it keeps anyway
     return {b.mul(g, b.binary(OpKind::Greater, n, b.constant(0.0, n->type.dtype)))};
   case OpKind::Sigmoid: // s(1-s)
     return {b.mul(g, b.mul(n, b.sub(one(), n)))};
@@ -84,7 +89,8 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
   case OpKind::Tanh: // 1 - t^2
     return {b.mul(g, b.sub(one(), b.mul(n, n)))};
   case OpKind::Abs: // sign(x); 0 at 0
-    return {b.mul(g, b.sub(b.binary(OpKind::Greater, x, zero()), b.binary(OpKind::Greater, zero(), x)))};
+    return {b.mul(
+        g, b.sub(b.binary(OpKind::Greater, x, zero()), b.binary(OpKind::Greater, zero(), x)))};
   case OpKind::Erf: // 2/sqrt(pi) * exp(-x^2)
     return {b.mul(g, b.mul(b.constant(1.1283791670955126, n->type.dtype),
                            b.unary(OpKind::Exp, b.neg(b.mul(x, x)))))};
@@ -129,10 +135,12 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
     return {b.sumTo(g, x->shape())};
   case OpKind::ReduceSum:
     return {expandReduced(b, g, n)};
-  case OpKind::ReduceMax: { // routes g to the maxima: mask = 1 - (max > x)
+  case OpKind::ReduceMax: { // g split evenly among the maxima: mask/count, mask = 1 - (max > x)
+                            // (torch.amax, jax.numpy.max; docs/language.md)
     Node *m = expandReduced(b, n, n);
     Node *mask = b.sub(one(), b.binary(OpKind::Greater, m, x));
-    return {b.mul(expandReduced(b, g, n), mask)};
+    Node *count = b.broadcast(b.reduceSum(mask, n->axes, /*keepdims=*/true), x->shape());
+    return {b.mul(expandReduced(b, g, n), b.div(mask, count))};
   }
   case OpKind::Softmax: { // y * (g - sum(g*y, last axis))
     Node *s = b.reduceSum(b.mul(g, n), {-1}, /*keepdims=*/true);
@@ -147,8 +155,8 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
 }
 
 bool isLeaf(OpKind k) {
-  return k == OpKind::Input || k == OpKind::Param || k == OpKind::State ||
-         k == OpKind::Constant || k == OpKind::BatchSize;
+  return k == OpKind::Input || k == OpKind::Param || k == OpKind::State || k == OpKind::Constant ||
+         k == OpKind::BatchSize;
 }
 
 } // namespace
@@ -195,8 +203,7 @@ std::map<Node *, Node *> buildGradients(Graph &g, Node *loss, const std::vector<
   b.setLoc({});
   for (Node *p : wrt) {
     auto gi = grad.find(p);
-    result[p] = gi != grad.end() ? gi->second
-                                 : b.full(0.0, p->shape(), p->type.dtype);
+    result[p] = gi != grad.end() ? gi->second : b.full(0.0, p->shape(), p->type.dtype);
   }
   return result;
 }

@@ -1,7 +1,9 @@
 // Symbolic reverse-mode autodiff, graph -> graph: appends to `g` the nodes that
 // compute d(loss)/d(param) for every Param. Gradients of a value used several
 // times are summed; gradients of broadcast operands are summed back to the
-// operand's shape. Rules are per primitive op (autodiff.cpp).
+// operand's shape. Rules are per primitive op (autodiff.cpp). At kinks they
+// follow PyTorch and JAX: relu'(0) = abs'(0) = 0, a tie of maximum/minimum or
+// of reduce_max splits the gradient evenly (docs/language.md, "Gradients at kinks").
 #pragma once
 #include "ir/graph.h"
 

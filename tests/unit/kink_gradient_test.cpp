@@ -1,4 +1,4 @@
-// The gradient of every built-in loss is its analytic one, checked AT the
+// Gradients at kinks. 1. The gradient of every built-in loss is its analytic one, checked AT the
 // kinks of the form the loss is computed in (z = 0 for BCE with logits, where
 // max(z,0) and |z| switch sides; |p - t| = delta for huber; p = t for mae; tied
 // logits for cross_entropy and log_softmax). Each model comes from the front
@@ -7,7 +7,9 @@
 // compared with central differences of the loss at the listed points, which
 // are chosen, not random, so the kinks are hit exactly. Mutation-proof as
 // gradient_check_test.cpp: the comparison must FAIL with the gradient zeroed
-// or halved.
+// or halved. 2. The derivative conventions at the kinks of relu, abs,
+// leaky_relu, elu, max/min and the max/min reductions (docs/language.md,
+// "Gradients at kinks"), as exact values.
 #include "codegen/jit_compiler.h"
 #include "frontend/model.h"
 #include "ir/autodiff.h"
@@ -184,4 +186,55 @@ TEST(LossGradient, LogSoftmaxNllWithTiedLogits) {
   const char *src = "model m {\n input x: f32[3]\n target y: f32[3]\n"
                     " loss mean(sum(-log_softmax(x * 1) * y, axis: 1))\n}\n";
   expectAnalyticGradient({src, {0, 0, 0, 1, 1, -1, 2, -1, 2}, {1, 0, 0, 0, 0, 1, 0, 1, 0}, {}, 3});
+}
+
+namespace {
+
+/// d loss / d x of `loss sum(<f of x> * y)` at one row x, weights y.
+std::vector<double> gradientOf(const std::string &f, std::vector<double> x, std::vector<double> y) {
+  std::string src = "model m {\n input x: f32[" + std::to_string(x.size()) + "]\n target y: f32[" +
+                    std::to_string(y.size()) + "]\n loss sum((" + f + ") * y)\n}\n";
+  LossKernel k({src, x, y, {}, 1});
+  EXPECT_TRUE(k.ok()) << f;
+  std::vector<double> dx;
+  if (k.ok())
+    k.run(x, dx);
+  return dx;
+}
+
+} // namespace
+
+// Issue 12: max(x, 0) had the derivative 1 at 0 (ties went to x), relu 0;
+// now max/min split a tie evenly (torch.maximum, jax.lax.max) and relu'(0) = 0
+// (torch.relu, jax.nn.relu). Failed before: max(x, 0) and min(x, 0) gave 1 at
+// 0, leaky_relu (a max) 1 instead of alpha, a reduction 1 to each tied maximum.
+TEST(KinkGradient, ElementwiseConventions) {
+  std::vector<double> x = {0, 2, -2, 0}, w = {1, 3, 5, 7};
+  EXPECT_EQ(gradientOf("relu(x)", x, w), (std::vector<double>{0, 3, 0, 0}));
+  EXPECT_EQ(gradientOf("abs(x)", x, w), (std::vector<double>{0, 3, -5, 0}));
+  EXPECT_EQ(gradientOf("max(x, 0)", x, w), (std::vector<double>{0.5, 3, 0, 3.5}));
+  EXPECT_EQ(gradientOf("min(x, 0)", x, w), (std::vector<double>{0.5, 0, 5, 3.5}));
+  EXPECT_EQ(gradientOf("leaky_relu(x, alpha: 0.25)", x, w),
+            (std::vector<double>{0.25, 3, 1.25, 1.75}));
+  std::vector<double> elu = gradientOf("elu(x, alpha: 0.5)", x, w);
+  ASSERT_EQ(elu.size(), 4u);
+  EXPECT_EQ(elu[0], 0.5);
+  EXPECT_EQ(elu[1], 3);
+  EXPECT_DOUBLE_EQ(elu[2], 5 * 0.5 * std::exp(-2.0));
+  EXPECT_EQ(elu[3], 3.5);
+}
+
+TEST(KinkGradient, MaxOfTwoTensorsSplitsTies) {
+  // max(x, 2x) and min(x, 2x) tie at x = 0: d/dx = (1 + 2)/2 there.
+  std::vector<double> x = {0, 2, -2, 0}, w = {1, 3, 5, 7};
+  EXPECT_EQ(gradientOf("max(x, 2 * x)", x, w), (std::vector<double>{1.5, 6, 5, 10.5}));
+  EXPECT_EQ(gradientOf("min(x, 2 * x)", x, w), (std::vector<double>{1.5, 3, 10, 10.5}));
+  EXPECT_EQ(gradientOf("max(x * 1, 0.5)", {0, 2, -2, 0.5}, w), (std::vector<double>{0, 3, 0, 3.5}));
+}
+
+TEST(KinkGradient, ReductionsSplitAmongTiedExtremes) {
+  const char *max = "max(x, axis: 1, keepdims: true)", *min = "min(x, axis: 1, keepdims: true)";
+  EXPECT_EQ(gradientOf(max, {1, -1, 1, 1}, {6}), (std::vector<double>{2, 0, 2, 2}));
+  EXPECT_EQ(gradientOf(min, {-1, 1, -1, 2}, {6}), (std::vector<double>{3, 0, 3, 0}));
+  EXPECT_EQ(gradientOf(max, {3, -1, 1, 1}, {6}), (std::vector<double>{6, 0, 0, 0}));
 }
