@@ -87,6 +87,19 @@ public:
     return (int)fresh.size();
   }
 
+  /// Numbers the groups 1, 2, ... in their final order, so that fusing a
+  /// fused graph again gives the same text (the pass is idempotent).
+  void numberInGraphOrder() {
+    std::map<int, int> fresh;
+    for (auto &up : g_.nodes()) {
+      Node *n = up.get();
+      if (!n->group)
+        continue;
+      fresh.emplace(n->group, (int)fresh.size() + 1);
+      n->group = fresh[n->group];
+    }
+  }
+
   /// Topological order with each group condensed: a group is placed when
   /// every operand of every member outside it is placed; ties go to the
   /// earliest original position, so an unfused graph keeps its order.
@@ -212,7 +225,7 @@ private:
       const auto &d = op->shape().dims;
       if (!(op->shape() == n->shape()) &&
           std::all_of(d.begin(), d.end(), [](int64_t x) { return x == 1; }))
-        continue; // one element broadcast: cheap to read
+        continue;            // one element broadcast: cheap to read
       bool inMemory = false; // some reader of op keeps it out of registers
       for (const Node *u : users_[op])
         inMemory = inMemory || !isFusibleElementwise(u->kind);
@@ -227,7 +240,8 @@ private:
     if (gid == 0)
       return false;
     const GroupState &gs = groups_[gid];
-    if (gs.closed || !(via->shape() == gs.shape) || (via->kind == OpKind::MatMul && via->group != gid))
+    if (gs.closed || !(via->shape() == gs.shape) ||
+        (via->kind == OpKind::MatMul && via->group != gid))
       return false; // (through a matmul: only its own group's head)
     if (isFusibleElementwise(n->kind) && !(n->shape() == gs.shape))
       return false;
@@ -318,7 +332,7 @@ private:
   Graph &g_;
   std::unordered_map<const Node *, int> uses_;
   std::unordered_map<const Node *, std::vector<Node *>> users_;
-  std::set<Node *> deferred_; // waiting for their user (sinksIntoUser)
+  std::set<Node *> deferred_;        // waiting for their user (sinksIntoUser)
   std::map<int, GroupState> groups_; // merged groups are erased
   int lastId_ = 0;
 };
@@ -333,6 +347,7 @@ void fuse(std::unique_ptr<Graph> &g, PassContext &ctx) {
   f.formGroups();
   int groups = f.renumber();
   f.makeGroupsContiguous();
+  f.numberInGraphOrder();
   int64_t after = 0, fused = 0, epilogues = 0, reductions = 0;
   for (auto &up : g->nodes()) {
     const Node *n = up.get();
