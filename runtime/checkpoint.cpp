@@ -67,7 +67,7 @@ void saveCheckpoint(const std::string &path, const Checkpoint &c) {
       fail(path, fmt::format("cannot write: {}", std::strerror(errno)));
     out << kMagic << ' ' << kCheckpointVersion << '\n' << header.dump() << '\n';
     for (auto &[name, t] : c.tensors)
-      out.write(reinterpret_cast<const char *>(t.storage.data()), payloadBytes(t));
+      out.write(reinterpret_cast<const char *>(t.data()), payloadBytes(t));
     out.flush();
     if (!out) {
       std::remove(tmp.c_str());
@@ -130,9 +130,9 @@ Checkpoint loadCheckpoint(const std::string &path) {
       if (bytes != payloadBytes(buf))
         fail(path, fmt::format("tensor '{}' has {} bytes but its shape needs {}",
                                t.at("name").get<std::string>(), bytes, payloadBytes(buf)));
-      buf.storage.assign(buf.numElements(), 0.0);
+      buf.allocate();
       in.seekg(base + std::streamoff(t.at("offset").get<int64_t>()));
-      in.read(reinterpret_cast<char *>(buf.storage.data()), bytes);
+      in.read(reinterpret_cast<char *>(buf.data()), bytes);
       if (!in)
         fail(path, "the file is truncated");
       c.tensors.emplace(t.at("name").get<std::string>(), std::move(buf));
