@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,7 +35,10 @@ Target classify(const std::string &path) {
   if (::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode))
       fail(path, "it is a directory");
-    if (!S_ISREG(st.st_mode)) {
+    // /dev/stdout or /proc/self/fd/1 redirected to a file is that file (the
+    // shell's descriptor): written through too, not replaced under it.
+    bool device = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
+    if (!S_ISREG(st.st_mode) || device) {
       if (::access(path.c_str(), W_OK) != 0)
         fail(path, std::strerror(errno));
       t.special = true;
@@ -84,6 +89,42 @@ void writeFile(const std::string &name, const OutputFile &f, std::ios::openmode 
     fail(f.path, errno ? std::strerror(errno) : "the disk may be full");
 }
 
+/// The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N
+/// names, or -1.
+int descriptorOf(const std::string &path) {
+  if (path == "/dev/stdout")
+    return 1;
+  if (path == "/dev/stderr")
+    return 2;
+  for (const char *prefix : {"/dev/fd/", "/proc/self/fd/"})
+    if (path.rfind(prefix, 0) == 0) {
+      std::string n = path.substr(std::strlen(prefix));
+      if (!n.empty() && n.size() < 9 && n.find_first_not_of("0123456789") == std::string::npos)
+        return std::stoi(n);
+    }
+  return -1;
+}
+
+/// A special file: a descriptor of this process (/dev/stdout) written to as
+/// is (it may be a file the shell opened, whose offset a second opening would
+/// not share), others appended to, never truncated.
+void writeThrough(const OutputFile &f) {
+  int fd = descriptorOf(f.path);
+  if (fd < 0)
+    return writeFile(f.path, f, std::ios::out | std::ios::app);
+  std::ostringstream content;
+  f.write(content);
+  std::cout.flush();
+  std::cerr.flush();
+  std::string bytes = content.str();
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno != EINTR)
+      fail(f.path, std::strerror(errno));
+    done += n > 0 ? (size_t)n : 0;
+  }
+}
+
 } // namespace
 
 void checkWritable(const std::string &path) { classify(path); }
@@ -111,7 +152,7 @@ void writeOutputs(const std::vector<OutputFile> &files) {
     }
     for (size_t i = 0; i < files.size(); ++i) // 2. special files, through
       if (targets[i].special)
-        writeFile(files[i].path, files[i], std::ios::out);
+        writeThrough(files[i]);
     for (Target &t : targets) // 3. a way back: a second link to each existing file
       if (!t.special && t.existed) {
         t.backup = uniqueFile(t.real + ".old.", t.path);

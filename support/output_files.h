@@ -2,8 +2,9 @@
 // A regular file (or a new path) is written to a temporary file beside it
 // (beside its target, for a symbolic link) and renamed over it once every
 // output of the run is complete; a special file (character device, FIFO,
-// /dev/stdout) is written through in place, never replaced; a directory is
-// refused. Errors are OutputError, one line: "<path>: error: cannot write: <why>".
+// anything under /dev/ or /proc/, such as /dev/stdout even when it is
+// redirected to a file) is written through in place, never replaced; a
+// directory is refused. Errors are OutputError, one line: "<path>: error: cannot write: <why>".
 #pragma once
 #include <functional>
 #include <ostream>
