@@ -1,13 +1,17 @@
 #include "runtime/checkpoint.h"
 
+#include "runtime/checkpoint_header.h"
 #include "runtime/data_error.h"
+#include "support/output_files.h"
 
-#include <cstdio>
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace nnc::runtime {
 
@@ -19,16 +23,6 @@ constexpr const char *kMagic = "nnc-weights";
 
 [[noreturn]] void fail(const std::string &path, const std::string &what) {
   throw DataError(fmt::format("{}: error: {}", path, what));
-}
-
-int64_t payloadBytes(const TensorBuffer &t) {
-  return t.numElements() * ir::dtypeBytes(t.type.dtype);
-}
-
-ir::DType parseDType(const std::string &s, const std::string &path) {
-  if (s == "f32") return ir::DType::F32;
-  if (s == "f64") return ir::DType::F64;
-  fail(path, fmt::format("unsupported element type '{}'", s));
 }
 
 } // namespace
@@ -55,92 +49,92 @@ void saveCheckpoint(const std::string &path, const Checkpoint &c) {
                        {"dtype", ir::dtypeName(t.type.dtype)},
                        {"shape", t.type.shape.dims},
                        {"offset", offset},
-                       {"bytes", payloadBytes(t)}});
-    offset += payloadBytes(t);
+                       {"bytes", t.bytes()}});
+    offset += t.bytes();
   }
   header["tensors"] = tensors;
 
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      fail(path, fmt::format("cannot write: {}", std::strerror(errno)));
-    out << kMagic << ' ' << kCheckpointVersion << '\n' << header.dump() << '\n';
-    for (auto &[name, t] : c.tensors)
-      out.write(reinterpret_cast<const char *>(t.storage.data()), payloadBytes(t));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      fail(path, "cannot write: the disk may be full");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    fail(path, fmt::format("cannot write: {}", why));
+  // Names that are not UTF-8 (from a CSV) are written with U+FFFD, not refused.
+  std::string headerLine = header.dump(-1, ' ', false, json::error_handler_t::replace);
+  try {
+    support::writeOutput(path, [&](std::ostream &out) {
+      out << kMagic << ' ' << kCheckpointVersion << '\n' << headerLine << '\n';
+      for (auto &[name, t] : c.tensors)
+        out.write(reinterpret_cast<const char *>(t.data()), t.bytes());
+    });
+  } catch (const support::OutputError &e) {
+    throw DataError(e.what());
   }
 }
 
+namespace {
+
+/// Reads up to and without the next '\n' into `line`; false if no '\n'
+/// comes within `max` bytes (or before the end).
+bool readLine(std::istream &in, size_t max, std::string &line) {
+  line.clear();
+  for (int c; (c = in.get()) != EOF;) {
+    if (c == '\n')
+      return true;
+    if (line.size() >= max)
+      return false;
+    line.push_back((char)c);
+  }
+  return false;
+}
+
+constexpr size_t kMaxStreamedHeader = size_t(64) << 20; // of a pipe, whose size is unknown
+
+} // namespace
+
 Checkpoint loadCheckpoint(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
     fail(path, fmt::format("cannot open weights file: {}", std::strerror(errno)));
+  if (S_ISDIR(st.st_mode))
+    fail(path, "cannot open weights file: it is a directory");
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    fail(path, fmt::format("cannot open weights file: {}", std::strerror(errno)));
+  bool regular = S_ISREG(st.st_mode);
   std::string magicLine, headerLine;
-  std::getline(in, magicLine);
-  std::istringstream ml(magicLine);
-  std::string magic;
-  int version = 0;
-  ml >> magic >> version;
-  if (magic != kMagic)
+  if (!readLine(file, 32, magicLine) || magicLine.rfind(std::string(kMagic) + " ", 0) != 0)
     fail(path, "not an nnc weights file (it does not start with 'nnc-weights')");
-  if (version != kCheckpointVersion)
+  std::string version = magicLine.substr(std::strlen(kMagic) + 1);
+  if (version != std::to_string(kCheckpointVersion))
     fail(path, fmt::format("weights file version {} is not supported (this nnc reads version {})",
                            version, kCheckpointVersion));
-  std::getline(in, headerLine);
-  Checkpoint c;
-  try {
-    json h = json::parse(headerLine);
-    c.model = h.at("model").get<std::string>();
-    c.epochs = h.value("epochs", 0);
-    c.classNames = h.value("class_names", std::vector<std::string>{});
-    c.featureNames = h.value("feature_names", std::vector<std::string>{});
-    auto statistics = [&](const char *key) -> std::optional<Standardizer> {
-      if (!h.contains(key) || h[key].is_null())
-        return std::nullopt;
-      Standardizer s;
-      s.mean = h[key].at("mean").get<std::vector<float>>();
-      s.stddev = h[key].at("std").get<std::vector<float>>();
-      if (s.mean.size() != s.stddev.size())
-        fail(path, fmt::format("'{}' has {} means but {} deviations", key, s.mean.size(),
-                               s.stddev.size()));
-      return s;
-    };
-    c.normalization = statistics("normalization");
-    c.targetNormalization = statistics("target_normalization");
-    std::streampos base = in.tellg();
-    for (const json &t : h.at("tensors")) {
-      TensorBuffer buf;
-      buf.type.dtype = parseDType(t.at("dtype").get<std::string>(), path);
-      buf.type.shape = ir::Shape(t.at("shape").get<std::vector<int64_t>>());
-      buf.optimizerState = t.at("role").get<std::string>() == "state";
-      for (int64_t d : buf.type.shape.dims)
-        if (d < 0 || d > (int64_t(1) << 32))
-          fail(path, "a tensor has an invalid shape");
-      int64_t bytes = t.at("bytes").get<int64_t>();
-      if (bytes != payloadBytes(buf))
-        fail(path, fmt::format("tensor '{}' has {} bytes but its shape needs {}",
-                               t.at("name").get<std::string>(), bytes, payloadBytes(buf)));
-      buf.storage.assign(buf.numElements(), 0.0);
-      in.seekg(base + std::streamoff(t.at("offset").get<int64_t>()));
-      in.read(reinterpret_cast<char *>(buf.storage.data()), bytes);
-      if (!in)
-        fail(path, "the file is truncated");
-      c.tensors.emplace(t.at("name").get<std::string>(), std::move(buf));
-    }
-  } catch (const json::exception &e) {
-    fail(path, fmt::format("malformed header: {}", e.what()));
+  if (!readLine(file, regular ? (size_t)st.st_size : kMaxStreamedHeader, headerLine))
+    fail(path, "the file is truncated: its header line has no end");
+
+  // A pipe or device: its tensor bytes are read first (as many as the header
+  // asks for, no more), so that they can be checked as a file's are.
+  std::istringstream streamed;
+  int64_t base = regular ? (int64_t)file.tellg() : 0;
+  int64_t payload = regular ? (int64_t)st.st_size - base : 0;
+  if (!regular) {
+    int64_t want = 0;
+    for (auto &e : parseCheckpointHeader(headerLine, INT64_MAX, path).extents)
+      want = std::max(want, e.offset + e.bytes);
+    std::string bytes;
+    char chunk[1 << 16];
+    while ((int64_t)bytes.size() <= want && file.read(chunk, sizeof chunk).gcount() > 0)
+      bytes.append(chunk, (size_t)file.gcount());
+    payload = (int64_t)bytes.size();
+    streamed.str(std::move(bytes));
   }
-  return c;
+  std::istream &in = regular ? static_cast<std::istream &>(file) : streamed;
+
+  CheckpointHeader h = parseCheckpointHeader(headerLine, payload, path);
+  for (const TensorExtent &e : h.extents) { // all checked: allocations fit the file
+    TensorBuffer &buf = h.checkpoint.tensors.at(e.name);
+    buf.allocate();
+    in.seekg(base + e.offset);
+    in.read(reinterpret_cast<char *>(buf.data()), e.bytes);
+    if (!in)
+      fail(path, "the file is truncated (did it change while it was read?)");
+  }
+  return std::move(h.checkpoint);
 }
 
 void restoreTensors(const Checkpoint &c, ParamStore &store, const std::string &path,
@@ -153,6 +147,10 @@ void restoreTensors(const Checkpoint &c, ParamStore &store, const std::string &p
       fail(path, fmt::format("the model's parameter '{}' is not in the weights file (trained "
                              "for model '{}')",
                              name, c.model));
+    if (it->second.optimizerState != buf.optimizerState)
+      fail(path, fmt::format("the weights file has '{}' as {}, but it is {} of the model", name,
+                             it->second.optimizerState ? "optimizer state" : "a parameter",
+                             buf.optimizerState ? "optimizer state" : "a parameter"));
     if (!(it->second.type == buf.type))
       fail(path, fmt::format("the model's parameter '{}' is {} but the weights file has {}", name,
                              buf.type.str(), it->second.type.str()));
@@ -160,8 +158,8 @@ void restoreTensors(const Checkpoint &c, ParamStore &store, const std::string &p
   }
   for (auto &[name, t] : c.tensors)
     if (!t.optimizerState && !store.contains(name))
-      fail(path, fmt::format("the weights file has parameter '{}', which the model does not have",
-                             name));
+      fail(path,
+           fmt::format("the weights file has parameter '{}', which the model does not have", name));
 }
 
 } // namespace nnc::runtime

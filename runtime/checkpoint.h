@@ -24,10 +24,13 @@ struct Checkpoint {
   int64_t epochs = 0;                    // epochs trained so far
 };
 
-/// Writes `c` to `path` atomically; throws DataError on I/O failure.
+/// Writes `c` to `path` atomically (support/output_files.h); throws DataError
+/// on I/O failure.
 void saveCheckpoint(const std::string &path, const Checkpoint &c);
 /// Reads a checkpoint; throws DataError ("w.nnw: error: ...") if the file is
-/// missing, truncated, of another version or malformed.
+/// missing, a directory, truncated, of another version or malformed. The
+/// header is checked whole (checkpoint_header.h) before any tensor is
+/// allocated, so memory never exceeds what the file holds.
 Checkpoint loadCheckpoint(const std::string &path);
 
 /// Copies the checkpoint's tensors into `store` (which the model's graphs

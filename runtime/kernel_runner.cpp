@@ -24,8 +24,11 @@ KernelRunner::KernelRunner(codegen::KernelSignature sig, codegen::KernelFn fn, P
     if (b.role == Binding::Param || b.role == Binding::State)
       pointers_[i] = store.at(b.name).data();
     if (b.role == Binding::Output) { // scratch until the caller binds its own buffer
-      scratch_.emplace_back(b.type.shape.numElements(sig_.maxBatch));
-      pointers_[i] = scratch_.back().data();
+      TensorBuffer &scratch = scratch_.emplace_back();
+      scratch.type =
+          ir::TensorType{b.type.dtype, ir::Shape{b.type.shape.numElements(sig_.maxBatch)}};
+      scratch.allocate();
+      pointers_[i] = scratch.data();
     }
   }
 }

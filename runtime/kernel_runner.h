@@ -24,7 +24,7 @@ private:
   codegen::KernelFn fn_;
   std::vector<void *> pointers_;
   std::unique_ptr<double[]> workspace_;
-  std::vector<std::vector<double>> scratch_; // outputs nobody asked for
+  std::vector<TensorBuffer> scratch_; // outputs nobody asked for
 };
 
 } // namespace nnc::runtime

@@ -1,9 +1,22 @@
 #include "runtime/param_store.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
 namespace nnc::runtime {
+
+void TensorBuffer::assignFrom(const std::vector<double> &values) {
+  allocate();
+  size_t n = std::min(values.size(), (size_t)numElements());
+  if (type.dtype == ir::DType::F32) {
+    float *f = f32();
+    for (size_t i = 0; i < n; ++i)
+      f[i] = static_cast<float>(values[i]); // rounds to nearest
+  } else {
+    std::copy_n(values.begin(), n, f64());
+  }
+}
 
 void fillInitializer(const ir::Initializer &init, const ir::Shape &shape, uint64_t seed,
                      std::vector<double> &out) {
@@ -66,14 +79,7 @@ void ParamStore::initialize(const ir::Graph &g, uint64_t seed) {
     std::vector<double> values;
     fillInitializer(n->init, n->shape(), paramSeed, values);
     TensorBuffer buf{n->type, n->kind == ir::OpKind::State, {}};
-    buf.storage.assign(values.size(), 0.0);
-    if (n->type.dtype == ir::DType::F32) {
-      float *f = reinterpret_cast<float *>(buf.storage.data());
-      for (size_t i = 0; i < values.size(); ++i)
-        f[i] = (float)values[i];
-    } else {
-      buf.storage = values;
-    }
+    buf.assignFrom(values);
     buffers_.emplace(n->name, std::move(buf));
   }
 }

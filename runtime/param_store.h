@@ -4,21 +4,45 @@
 #pragma once
 #include "ir/graph.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
 namespace nnc::runtime {
 
+/// Allocates on 64-byte boundaries (a cache line, the widest vector); the
+/// kernels need only each element's own alignment (codegen loads use Align(4)
+/// for f32, the type's for f64).
+template <class T> struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  CacheLineAllocator() = default;
+  template <class U> CacheLineAllocator(const CacheLineAllocator<U> &) {}
+  T *allocate(size_t n) { return static_cast<T *>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T *p, size_t n) { ::operator delete(p, n * sizeof(T), kAlign); }
+  bool operator==(const CacheLineAllocator &) const = default;
+};
+
+/// One tensor's elements, row-major, each in its type's size (4 bytes for
+/// f32, 8 for f64), so a model's memory is what its types say.
 struct TensorBuffer {
   ir::TensorType type;
   bool optimizerState = false; // a State (moments, step counters), not a Param
-  std::vector<double> storage; // sized for the type; viewed as float or double
+  std::vector<std::byte, CacheLineAllocator<std::byte>> storage; // bytes() bytes
 
   void *data() { return storage.data(); }
+  const void *data() const { return storage.data(); }
   int64_t numElements() const { return type.shape.numElements(1); }
+  int64_t bytes() const { return numElements() * ir::dtypeBytes(type.dtype); }
+  /// Sizes the storage for the type, zero-filled.
+  void allocate() { storage.assign((size_t)bytes(), std::byte{0}); }
   float *f32() { return reinterpret_cast<float *>(storage.data()); }
+  double *f64() { return reinterpret_cast<double *>(storage.data()); }
+  /// Stores `values` (one per element) converted to the element type.
+  void assignFrom(const std::vector<double> &values);
 };
 
 class ParamStore {

@@ -9,13 +9,14 @@
 #include "ir/pass_manager.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "support/output_files.h"
 #include "support/spelling.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fstream>
-#include <set>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 using namespace nnc;
@@ -102,6 +103,14 @@ int run(const Options &o) {
   named.insert(o.printAfter.begin(), o.printAfter.end());
   if (std::string bad = ir::checkPassNames(named); !bad.empty())
     return fail(bad);
+  if (o.output != "-") {
+    try { // refused before the work
+      support::checkWritable(o.output);
+    } catch (const support::OutputError &e) {
+      std::cerr << e.what() << "\n";
+      return 1;
+    }
+  }
   std::string text;
   if (!readInput(o.input, text))
     return fail(fmt::format("cannot read '{}'", o.input));
@@ -138,9 +147,12 @@ int run(const Options &o) {
     std::cout << result;
     return 0;
   }
-  std::ofstream out(o.output, std::ios::binary);
-  if (!(out << result))
-    return fail(fmt::format("cannot write '{}'", o.output));
+  try {
+    support::writeOutput(o.output, result);
+  } catch (const support::OutputError &e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -5,12 +5,9 @@
 #include "fold_baked_weights.h"
 #include "runtime/data_error.h"
 #include "session.h"
+#include "support/output_files.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fmt/format.h>
-#include <fstream>
 #include <iostream>
 
 namespace nnc::cli {
@@ -18,7 +15,7 @@ namespace nnc::cli {
 namespace {
 
 /// The header's path: the output's with its extension replaced by ".h".
-std::string headerPath(const std::string &out) {
+std::string headerPathOf(const std::string &out) {
   size_t slash = out.find_last_of('/');
   size_t dot = out.find_last_of('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash) ||
@@ -27,41 +24,18 @@ std::string headerPath(const std::string &out) {
   return out.substr(0, dot) + ".h";
 }
 
-void writeTemp(const std::string &path, const std::string &bytes) {
-  std::ofstream f(path + ".tmp", std::ios::binary | std::ios::trunc);
-  f << bytes;
-  if (!f.flush()) {
-    std::string why = std::strerror(errno);
-    std::remove((path + ".tmp").c_str());
-    throw runtime::DataError(fmt::format("{}: error: cannot write: {}", path, why));
-  }
-}
-
-/// Both files or neither: temporaries first, then two renames.
-void writeBoth(const std::string &obj, const std::string &objBytes, const std::string &hdr,
-               const std::string &hdrBytes) {
-  writeTemp(obj, objBytes);
-  try {
-    writeTemp(hdr, hdrBytes);
-  } catch (...) {
-    std::remove((obj + ".tmp").c_str());
-    throw;
-  }
-  auto fail = [&](const std::string &path) {
-    std::string why = std::strerror(errno);
-    std::remove((obj + ".tmp").c_str());
-    std::remove((hdr + ".tmp").c_str());
-    throw runtime::DataError(fmt::format("{}: error: cannot write: {}", path, why));
-  };
-  if (std::rename((hdr + ".tmp").c_str(), hdr.c_str()) != 0)
-    fail(hdr);
-  if (std::rename((obj + ".tmp").c_str(), obj.c_str()) != 0) {
-    std::remove(hdr.c_str());
-    fail(obj);
-  }
-}
-
 } // namespace
+
+AotOutputs aotOutputs(const frontend::Model &m, const Options &opts) {
+  std::string ext = opts.emit == "obj" ? ".o" : ".s";
+  std::string out = !opts.predictOut.empty() ? opts.predictOut : codegen::cIdentifier(m.name) + ext;
+  std::string hdr = headerPathOf(out);
+  if (hdr == out)
+    throw runtime::DataError(fmt::format("{}: error: the output would overwrite its own header; "
+                                         "name it model.o or model.s",
+                                         out));
+  return {out, hdr};
+}
 
 void runEmitObject(const frontend::Model &m, const std::vector<const ir::Graph *> &graphs,
                    std::unique_ptr<ir::Graph> prediction, ir::PassManager &pm,
@@ -99,15 +73,13 @@ void runEmitObject(const frontend::Model &m, const std::vector<const ir::Graph *
   a.modelFile = opts.modelPath;
 
   bool object = opts.emit == "obj";
-  std::string out = !opts.predictOut.empty() ? opts.predictOut : a.prefix + (object ? ".o" : ".s");
-  std::string hdr = headerPath(out);
-  if (hdr == out)
-    throw runtime::DataError(fmt::format("{}: error: the output would overwrite its own header; "
-                                         "name it model.o or model.s", out));
+  auto [out, hdr] = aotOutputs(m, opts);
   codegen::AotTarget target{opts.targetTriple, opts.targetCpu, opts.optLevel};
   codegen::AotResult r = codegen::emitAot(
       a, target, object ? codegen::AotFileKind::Object : codegen::AotFileKind::Assembly);
-  writeBoth(out, r.bytes, hdr, codegen::cHeader(a, r.api));
+  std::string header = codegen::cHeader(a, r.api);
+  support::writeOutputs({{out, [&](std::ostream &o) { o << r.bytes; }},
+                         {hdr, [&](std::ostream &o) { o << header; }}}); // both or neither
   std::cout << fmt::format("wrote {} and {} ({}, for {})\n", out, hdr, r.api.predictSymbol,
                            r.api.triple);
 }

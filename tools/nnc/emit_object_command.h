@@ -9,6 +9,14 @@
 
 namespace nnc::cli {
 
+struct AotOutputs {
+  std::string object, header;
+};
+/// The files --emit=obj|asm writes: -o (default <model>.o / <model>.s) and
+/// the header beside it (its extension replaced by .h). DataError if they
+/// are the same file.
+AotOutputs aotOutputs(const frontend::Model &m, const Options &opts);
+
 /// Writes opts.output (default <model>.o / <model>.s) and the header next to
 /// it (same path, extension .h), both atomically and only if both succeed.
 /// `graphs` initialize the parameter store as for training (see Session).

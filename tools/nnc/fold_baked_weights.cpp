@@ -71,11 +71,11 @@ int foldBakedWeights(ir::Graph &g, runtime::ParamStore &store, ir::PassStatistic
   codegen::KernelSignature sig = jit.add(*eval, "nnc_fold_baked_weights", 1);
   jit.compile(2);
   runtime::KernelRunner runner(sig, jit.lookup(sig.symbol), store);
-  std::vector<std::vector<double>> values;
+  std::vector<runtime::TensorBuffer> values(evalRoots.size());
   for (size_t k = 0; k < evalRoots.size(); ++k) {
-    const ir::TensorType &t = evalRoots[k]->type;
-    values.emplace_back((t.shape.numElements(1) * ir::dtypeBytes(t.dtype) + 7) / 8);
-    runner.bind(codegen::Binding::Output, names[k], values.back().data());
+    values[k].type = evalRoots[k]->type;
+    values[k].allocate();
+    runner.bind(codegen::Binding::Output, names[k], values[k].data());
   }
   runner.run(1);
 
@@ -85,10 +85,7 @@ int foldBakedWeights(ir::Graph &g, runtime::ParamStore &store, ir::PassStatistic
     ir::Node *param = g.insertBefore(g.nodes().front().get(), ir::OpKind::Param, root->type, {});
     param->name = names[k];
     param->loc = root->loc;
-    runtime::TensorBuffer buf;
-    buf.type = root->type;
-    buf.storage = std::move(values[k]);
-    store.add(names[k], std::move(buf));
+    store.add(names[k], std::move(values[k]));
     g.replaceAllUsesWith(root, param);
     for (size_t j = k + 1; j < rootPositions.size(); ++j)
       ++rootPositions[j]; // the new param sits before them

@@ -12,12 +12,13 @@
 #include "ir/inference_graph.h"
 #include "ir/pass_manager.h"
 #include "ir/printer.h"
-#include "ir/verifier.h"
 #include "ir/training_graph.h"
+#include "ir/verifier.h"
 #include "options.h"
 #include "runtime/data_error.h"
 #include "runtime/trainer.h"
 #include "session.h"
+#include "support/output_files.h"
 #include "train_command.h"
 
 #include <algorithm>
@@ -78,6 +79,20 @@ private:
   std::vector<std::pair<std::string, double>> phases_;
 };
 
+/// Refuses the run's outputs that cannot be written before the work that
+/// makes them (support/output_files.h); they are written at the end.
+void checkOutputs(const frontend::Model &m, const cli::Options &opts) {
+  if (!opts.saveWeights.empty())
+    support::checkWritable(opts.saveWeights);
+  if (!opts.predictCsv.empty() && !opts.predictOut.empty())
+    support::checkWritable(opts.predictOut);
+  if (opts.emit == "obj" || opts.emit == "asm") {
+    cli::AotOutputs out = cli::aotOutputs(m, opts);
+    support::checkWritable(out.object);
+    support::checkWritable(out.header);
+  }
+}
+
 /// Runs the graph pipeline of -O<n> on `g`; a failing pass is a compiler bug.
 void optimize(ir::PassManager &pm, const cli::Options &opts, std::unique_ptr<ir::Graph> &g) {
   std::string failure = pm.run(ir::optimizationPipeline(opts.optLevel), g);
@@ -102,6 +117,7 @@ int run(const cli::Options &opts) {
     return 1;
   }
   applyOverrides(*model, opts);
+  checkOutputs(*model, opts);
   if (opts.emit == "ir") {
     std::cout << ir::printGraph(verified(*model->forward));
     return 0;
@@ -239,6 +255,8 @@ int main(int argc, char **argv) {
   try {
     return run(opts);
   } catch (const runtime::DataError &e) {
+    std::cerr << e.what() << "\n";
+  } catch (const support::OutputError &e) {
     std::cerr << e.what() << "\n";
   } catch (const runtime::DivergedError &e) {
     std::cerr << "nnc: error: " << e.what() << "\n";

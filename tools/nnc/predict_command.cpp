@@ -1,3 +1,4 @@
+#include "support/output_files.h"
 #include "train_command.h"
 
 #include <algorithm>
@@ -96,21 +97,7 @@ void runPrediction(Session &s, const Options &opts, Kernels k) {
         text += fmt::format("{:.7g}{}", pred[r * width + j], j + 1 == width ? "\n" : ",");
   }
 
-  std::string tmp = opts.predictOut + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      std::remove(tmp.c_str());
-      throw runtime::DataError(fmt::format("{}: error: cannot write: {}", opts.predictOut,
-                                           std::strerror(errno)));
-    }
-  }
-  if (std::rename(tmp.c_str(), opts.predictOut.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw runtime::DataError(fmt::format("{}: error: cannot write: {}", opts.predictOut, why));
-  }
+  support::writeOutput(opts.predictOut, text);
   std::cout << fmt::format("wrote {} predictions to {}\n", d.rows, opts.predictOut);
 }
 

@@ -21,6 +21,22 @@ void checkClassCount(const frontend::Model &m, const std::vector<std::string> &c
                                        classes.size() == 1 ? "" : "s", names));
 }
 
+/// A checkpoint's statistics fit the model: a mean per feature, and one for
+/// a regression target (a classifier's target is not normalized).
+void checkStatistics(const frontend::Model &m, const runtime::Checkpoint &c,
+                     const std::string &path) {
+  const ir::Node *x = m.forward->findNamed(ir::OpKind::Input, m.featureInput);
+  int64_t features = x->shape().numElements(1);
+  if (c.normalization && (int64_t)c.normalization->mean.size() != features)
+    throw runtime::DataError(fmt::format("{}: error: header field 'normalization.mean' has {} "
+                                         "values but model '{}' has {} features",
+                                         path, c.normalization->mean.size(), m.name, features));
+  if (c.targetNormalization && !m.classification && c.targetNormalization->mean.size() != 1)
+    throw runtime::DataError(fmt::format("{}: error: header field 'target_normalization.mean' "
+                                         "has {} values but model '{}' has one target",
+                                         path, c.targetNormalization->mean.size(), m.name));
+}
+
 } // namespace
 
 Session::Session(const frontend::Model &m, const std::vector<const ir::Graph *> &graphs,
@@ -38,6 +54,7 @@ Session::Session(const frontend::Model &m, const std::vector<const ir::Graph *> 
   if (paramsOnly)
     return;
   checkClassCount(m, c.classNames, path);
+  checkStatistics(m, c, path);
   classNames = c.classNames;
   featureNames = c.featureNames;
   normalization = c.normalization;
