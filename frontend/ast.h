@@ -49,7 +49,32 @@ struct Expr {
   std::vector<ExprPtr> operands; // Neg: 1; Binary: 2; List: its elements
   std::vector<Arg> args;         // Call
   bool piped = false;            // Call: args[0] is the value piped in by `->`
+
+  Expr() = default;
+  Expr(Expr &&) = default;
+  Expr &operator=(Expr &&) = default;
+  ~Expr();
 };
+
+/// A chain (`a + b + ...`, `x -> f() -> g()`) is as deep as it is long: it is
+/// freed through a worklist, not recursion, so that any length fits the stack.
+inline Expr::~Expr() {
+  std::vector<ExprPtr> pending;
+  auto adopt = [&](Expr &e) {
+    for (ExprPtr &op : e.operands)
+      if (op)
+        pending.push_back(std::move(op));
+    for (Arg &a : e.args)
+      if (a.value)
+        pending.push_back(std::move(a.value));
+  };
+  adopt(*this);
+  while (!pending.empty()) {
+    ExprPtr e = std::move(pending.back());
+    pending.pop_back();
+    adopt(*e); // e is then freed with no children
+  }
+}
 
 /// `f32[4, 16]`, `f32[]`, `class[3]`; in layer signatures also named
 /// dimensions such as `f32[n, 4]`.
