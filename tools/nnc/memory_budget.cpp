@@ -1,0 +1,46 @@
+#include "memory_budget.h"
+
+#include <fmt/format.h>
+#include <set>
+#include <unistd.h>
+
+namespace nnc::cli {
+
+double physicalMemoryBytes() {
+  return (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGE_SIZE);
+}
+
+bool checkMemoryBudget(const std::vector<const ir::Graph *> &graphs, double workspaceBytes,
+                       double available, frontend::DiagnosticEngine &diags) {
+  double stored = 0; // in double: no sum of verified sizes can wrap it
+  const ir::Node *largest = nullptr;
+  std::set<std::pair<ir::OpKind, std::string>> seen;
+  for (const ir::Graph *g : graphs)
+    for (const auto &up : g->nodes()) {
+      const ir::Node *n = up.get();
+      if (n->kind != ir::OpKind::Param && n->kind != ir::OpKind::State)
+        continue;
+      if (!seen.insert({n->kind, n->name}).second)
+        continue;
+      double bytes = (double)n->type.bytes(1);
+      stored += bytes;
+      if (n->kind == ir::OpKind::Param && (!largest || bytes > (double)largest->type.bytes(1)))
+        largest = n;
+    }
+  double total = stored + workspaceBytes;
+  if (total <= available)
+    return true;
+  std::string what = "the model";
+  if (largest)
+    what = fmt::format("parameter '{}' ({}: {} elements, {})", largest->name, largest->type.str(),
+                       largest->type.shape.numElements(1),
+                       ir::formatBytes((double)largest->type.bytes(1)));
+  ir::SourceLoc at = largest ? largest->loc : ir::SourceLoc{};
+  diags.error(at, fmt::format("{} does not fit: the run needs {} (parameters and optimizer state "
+                              "{}, kernel workspaces {}), more than this machine's {} of memory",
+                              what, ir::formatBytes(total), ir::formatBytes(stored),
+                              ir::formatBytes(workspaceBytes), ir::formatBytes(available)));
+  return false;
+}
+
+} // namespace nnc::cli
