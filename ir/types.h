@@ -14,7 +14,7 @@ enum class DType { F32, F64, I32 };
 inline constexpr int64_t kBatch = -1;
 
 /// The most elements one tensor may have, B counted as 1: 2^40 (4 TiB of
-/// f32). Its byte size then fits int64 at any batch size up to 2^20; the
+/// f32). Its byte size then fits int64 at any batch size below 2^20; the
 /// verifier and the front end refuse larger tensors (docs/language.md).
 inline constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
 
@@ -34,7 +34,7 @@ struct Shape {
   /// Number of elements with B bound to `batch`, or nullopt if it overflows int64.
   std::optional<int64_t> checkedNumElements(int64_t batch) const;
   /// The same, saturated at INT64_MAX (never wraps). Exact in any verified
-  /// graph at batch sizes up to 2^20 (kMaxTensorElements).
+  /// graph at batch sizes below 2^20 (kMaxTensorElements).
   int64_t numElements(int64_t batch) const;
   /// "[B,4]" ; "[]" for scalars.
   std::string str() const;
