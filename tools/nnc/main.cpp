@@ -167,7 +167,7 @@ int run(const cli::Options &opts) {
     timer.lap("graph passes");
   }
   if (opts.emit == "obj" || opts.emit == "asm") { // ahead of time, instead of the JIT
-    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, 0,
+    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, 0, 1,
                                 cli::physicalMemoryBytes(), diags)) {
       diags.print(std::cerr);
       return 1;
@@ -199,10 +199,13 @@ int run(const cli::Options &opts) {
   }
   if (opts.emit.empty()) { // a run: parameters, optimizer state and workspaces, before allocating
     double workspaces = 0;
+    int64_t rows = 0;
     for (auto *sig : {&stepSig, &evalSig, &predictSig})
-      if (*sig)
+      if (*sig) {
         workspaces += (double)(*sig)->workspaceBytes;
-    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, workspaces,
+        rows = std::max(rows, (*sig)->maxBatch);
+      }
+    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, workspaces, rows,
                                 cli::physicalMemoryBytes(), diags)) {
       diags.print(std::cerr);
       return 1;

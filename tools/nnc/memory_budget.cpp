@@ -11,7 +11,7 @@ double physicalMemoryBytes() {
 }
 
 bool checkMemoryBudget(const std::vector<const ir::Graph *> &graphs, double workspaceBytes,
-                       double available, frontend::DiagnosticEngine &diags) {
+                       int64_t batchRows, double available, frontend::DiagnosticEngine &diags) {
   double stored = 0; // in double: no sum of verified sizes can wrap it
   const ir::Node *largest = nullptr;
   std::set<std::pair<ir::OpKind, std::string>> seen;
@@ -30,16 +30,22 @@ bool checkMemoryBudget(const std::vector<const ir::Graph *> &graphs, double work
   double total = stored + workspaceBytes;
   if (total <= available)
     return true;
-  std::string what = "the model";
-  if (largest)
-    what = fmt::format("parameter '{}' ({}: {} elements, {})", largest->name, largest->type.str(),
-                       largest->type.shape.numElements(1),
-                       ir::formatBytes((double)largest->type.bytes(1)));
+  std::string param = largest ? fmt::format("parameter '{}' ({}: {} elements, {})", largest->name,
+                                            largest->type.str(), largest->type.shape.numElements(1),
+                                            ir::formatBytes((double)largest->type.bytes(1)))
+                              : std::string("the model");
+  std::string needs = fmt::format("the run needs {} (parameters and optimizer state {}, kernel "
+                                  "workspaces {}), more than this machine's {} of memory",
+                                  ir::formatBytes(total), ir::formatBytes(stored),
+                                  ir::formatBytes(workspaceBytes), ir::formatBytes(available));
   ir::SourceLoc at = largest ? largest->loc : ir::SourceLoc{};
-  diags.error(at, fmt::format("{} does not fit: the run needs {} (parameters and optimizer state "
-                              "{}, kernel workspaces {}), more than this machine's {} of memory",
-                              what, ir::formatBytes(total), ir::formatBytes(stored),
-                              ir::formatBytes(workspaceBytes), ir::formatBytes(available)));
+  if (stored > available || workspaceBytes <= 0)
+    diags.error(at, fmt::format("{} does not fit: {}", param, needs));
+  else // the rows of a batch are what is too large
+    diags.error(at, fmt::format("the model does not fit with batches of {} rows: {}; lower "
+                                "batch_size (evaluation and prediction run in chunks of at least "
+                                "256 rows)",
+                                batchRows, needs));
   return false;
 }
 

@@ -6,7 +6,9 @@
 // Error, located at the largest parameter's declaration (or layer use):
 //   "parameter 'dense1.W' (f32[4,300000000]: 1200000000 elements, 4.8 GB) does
 //    not fit: the run needs 19.2 GB (parameters and optimizer state 14.4 GB,
-//    kernel workspaces 4.8 GB), more than this machine's 25.7 GB of memory"
+//    kernel workspaces 4.8 GB), more than this machine's 25.7 GB of memory";
+//   when the parameters alone fit, the batch is too large: "the model does not
+//   fit with batches of 16777216 rows: ...; lower batch_size (...)".
 #pragma once
 #include "frontend/diagnostics.h"
 #include "ir/graph.h"
@@ -20,8 +22,9 @@ namespace nnc::cli {
 double physicalMemoryBytes();
 
 /// False after reporting to `diags` if the params and states of `graphs`
-/// (each name counted once) plus `workspaceBytes` exceed `available` bytes.
+/// (each name counted once) plus `workspaceBytes` (kernels for up to
+/// `batchRows` rows) exceed `available` bytes.
 bool checkMemoryBudget(const std::vector<const ir::Graph *> &graphs, double workspaceBytes,
-                       double available, frontend::DiagnosticEngine &diags);
+                       int64_t batchRows, double available, frontend::DiagnosticEngine &diags);
 
 } // namespace nnc::cli
