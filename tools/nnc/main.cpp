@@ -167,7 +167,7 @@ int run(const cli::Options &opts) {
     timer.lap("graph passes");
   }
   if (opts.emit == "obj" || opts.emit == "asm") { // ahead of time, instead of the JIT
-    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, 0, 1,
+    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, 0, 1, 1,
                                 cli::physicalMemoryBytes(), diags)) {
       diags.print(std::cerr);
       return 1;
@@ -206,7 +206,7 @@ int run(const cli::Options &opts) {
         rows = std::max(rows, (*sig)->maxBatch);
       }
     if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, workspaces, rows,
-                                cli::physicalMemoryBytes(), diags)) {
+                                batch, cli::physicalMemoryBytes(), diags)) {
       diags.print(std::cerr);
       return 1;
     }

@@ -11,7 +11,8 @@ double physicalMemoryBytes() {
 }
 
 bool checkMemoryBudget(const std::vector<const ir::Graph *> &graphs, double workspaceBytes,
-                       int64_t batchRows, double available, frontend::DiagnosticEngine &diags) {
+                       int64_t batchRows, int64_t trainBatch, double available,
+                       frontend::DiagnosticEngine &diags) {
   double stored = 0; // in double: no sum of verified sizes can wrap it
   const ir::Node *largest = nullptr;
   std::set<std::pair<ir::OpKind, std::string>> seen;
@@ -41,10 +42,13 @@ bool checkMemoryBudget(const std::vector<const ir::Graph *> &graphs, double work
   ir::SourceLoc at = largest ? largest->loc : ir::SourceLoc{};
   if (stored > available || workspaceBytes <= 0)
     diags.error(at, fmt::format("{} does not fit: {}", param, needs));
-  else // the rows of a batch are what is too large
+  else if (batchRows > trainBatch) // the evaluation chunk, not batch_size, sets the rows
+    diags.error(at, fmt::format("the model does not fit with batches of {} rows (evaluation and "
+                                "prediction run in chunks of {} rows, whatever batch_size): {}",
+                                batchRows, batchRows, needs));
+  else
     diags.error(at, fmt::format("the model does not fit with batches of {} rows: {}; lower "
-                                "batch_size (evaluation and prediction run in chunks of at least "
-                                "256 rows)",
+                                "batch_size",
                                 batchRows, needs));
   return false;
 }

@@ -8,7 +8,8 @@
 //    not fit: the run needs 19.2 GB (parameters and optimizer state 14.4 GB,
 //    kernel workspaces 4.8 GB), more than this machine's 25.7 GB of memory";
 //   when the parameters alone fit, the batch is too large: "the model does not
-//   fit with batches of 16777216 rows: ...; lower batch_size (...)".
+//   fit with batches of 16777216 rows: ...; lower batch_size", or, when the
+//   evaluation chunk (256 rows or more) is larger than batch_size, says so.
 #pragma once
 #include "frontend/diagnostics.h"
 #include "ir/graph.h"
@@ -23,8 +24,9 @@ double physicalMemoryBytes();
 
 /// False after reporting to `diags` if the params and states of `graphs`
 /// (each name counted once) plus `workspaceBytes` (kernels for up to
-/// `batchRows` rows) exceed `available` bytes.
+/// `batchRows` rows; batch_size is `trainBatch`) exceed `available` bytes.
 bool checkMemoryBudget(const std::vector<const ir::Graph *> &graphs, double workspaceBytes,
-                       int64_t batchRows, double available, frontend::DiagnosticEngine &diags);
+                       int64_t batchRows, int64_t trainBatch, double available,
+                       frontend::DiagnosticEngine &diags);
 
 } // namespace nnc::cli
