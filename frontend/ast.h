@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct Expr {
 
   double number = 0;             // Number
   bool isInteger = false;        // Number: written without '.' or exponent
+  std::optional<uint64_t> exact; // Number: an integer's exact value, if it fits uint64
   std::string text;              // Name and String: the text; Call: the callee
   char op = 0;                   // Binary: '+', '-', '*', '/' or '@'
   std::vector<ExprPtr> operands; // Neg: 1; Binary: 2; List: its elements

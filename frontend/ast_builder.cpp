@@ -268,6 +268,12 @@ private:
     if (errno == ERANGE && e->number != 0)
       error(span, fmt::format("number {} is out of range", text));
     e->isInteger = isInteger;
+    if (isInteger) { // `number` rounds above 2^53; seeds need every digit
+      errno = 0;
+      unsigned long long exact = std::strtoull(text.c_str(), nullptr, 10);
+      if (errno != ERANGE)
+        e->exact = exact;
+    }
     return e;
   }
 
