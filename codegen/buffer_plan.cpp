@@ -39,7 +39,9 @@ BufferPlan planWorkspace(const ir::Graph &g, int64_t maxBatch,
     const ir::Node *n = up.get();
     if (!kernel.count(n) || !inMemory(*n))
       continue;
-    int64_t bytes = n->shape().numElements(maxBatch) * ir::dtypeBytes(n->type.dtype);
+    // Capped at 2^50 (1 PB) so that the sums below cannot wrap; a plan that
+    // large is refused by the driver's memory check (tools/nnc/memory_budget.h).
+    int64_t bytes = std::min<int64_t>(n->type.bytes(maxBatch), int64_t(1) << 50);
     bytes = (bytes + align - 1) / align * align;
     index[n] = ranges.size();
     ranges.push_back({n, kernel[n], kernel[n], bytes});

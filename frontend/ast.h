@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,38 @@ struct Expr {
 
   double number = 0;             // Number
   bool isInteger = false;        // Number: written without '.' or exponent
+  std::optional<uint64_t> exact; // Number: an integer's exact value, if it fits uint64
   std::string text;              // Name and String: the text; Call: the callee
   char op = 0;                   // Binary: '+', '-', '*', '/' or '@'
   std::vector<ExprPtr> operands; // Neg: 1; Binary: 2; List: its elements
   std::vector<Arg> args;         // Call
   bool piped = false;            // Call: args[0] is the value piped in by `->`
+
+  Expr() = default;
+  Expr(Expr &&) = default;
+  Expr &operator=(Expr &&) = default;
+  ~Expr();
 };
+
+/// A chain (`a + b + ...`, `x -> f() -> g()`) is as deep as it is long: it is
+/// freed through a worklist, not recursion, so that any length fits the stack.
+inline Expr::~Expr() {
+  std::vector<ExprPtr> pending;
+  auto adopt = [&](Expr &e) {
+    for (ExprPtr &op : e.operands)
+      if (op)
+        pending.push_back(std::move(op));
+    for (Arg &a : e.args)
+      if (a.value)
+        pending.push_back(std::move(a.value));
+  };
+  adopt(*this);
+  while (!pending.empty()) {
+    ExprPtr e = std::move(pending.back());
+    pending.pop_back();
+    adopt(*e); // e is then freed with no children
+  }
+}
 
 /// `f32[4, 16]`, `f32[]`, `class[3]`; in layer signatures also named
 /// dimensions such as `f32[n, 4]`.

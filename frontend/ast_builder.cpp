@@ -164,6 +164,19 @@ private:
     return e;
   }
 
+  /// The left operand of a left-associative chain link (`a + b`, `a * b`,
+  /// `a -> f()`), or null: chains are built in a loop, not by recursion, and
+  /// do not count as nesting.
+  static NNParser::ExprContext *chainLhs(NNParser::ExprContext *ctx) {
+    if (auto *c = dynamic_cast<NNParser::MulExprContext *>(ctx))
+      return c->lhs;
+    if (auto *c = dynamic_cast<NNParser::AddExprContext *>(ctx))
+      return c->lhs;
+    if (auto *c = dynamic_cast<NNParser::PipeExprContext *>(ctx))
+      return c->lhs;
+    return nullptr;
+  }
+
   ast::ExprPtr expr(NNParser::ExprContext *ctx, int depth) {
     if (depth > kMaxExprDepth) {
       if (!failed_)
@@ -172,34 +185,51 @@ private:
       failed_ = true;
       return make(ast::ExprKind::Number, spanOf(ctx));
     }
+    std::vector<NNParser::ExprContext *> links; // outermost first
+    NNParser::ExprContext *base = ctx;
+    while (NNParser::ExprContext *lhs = chainLhs(base)) {
+      links.push_back(base);
+      base = lhs;
+    }
+    ast::ExprPtr e = leaf(base, depth);
+    for (size_t i = links.size(); i-- > 0;)
+      e = link(links[i], std::move(e), depth);
+    return e;
+  }
+
+  /// An expression that is not a chain link.
+  ast::ExprPtr leaf(NNParser::ExprContext *ctx, int depth) {
     if (auto *c = dynamic_cast<NNParser::PrimaryExprContext *>(ctx))
       return primary(c->primary(), depth + 1);
-    if (auto *c = dynamic_cast<NNParser::NegExprContext *>(ctx)) {
-      auto e = make(ast::ExprKind::Neg, spanOf(ctx));
-      e->opSpan = spanOf(c->op);
-      e->operands.push_back(expr(c->expr(), depth + 1));
-      return e;
-    }
+    auto *c = dynamic_cast<NNParser::NegExprContext *>(ctx);
+    auto e = make(ast::ExprKind::Neg, spanOf(ctx));
+    e->opSpan = spanOf(c->op);
+    e->operands.push_back(expr(c->expr(), depth + 1));
+    return e;
+  }
+
+  /// The chain link `ctx` with its left operand built already.
+  ast::ExprPtr link(NNParser::ExprContext *ctx, ast::ExprPtr lhs, int depth) {
     if (auto *c = dynamic_cast<NNParser::MulExprContext *>(ctx))
-      return binary(ctx, c->op, c->lhs, c->rhs, depth);
+      return binary(ctx, c->op, std::move(lhs), c->rhs, depth);
     if (auto *c = dynamic_cast<NNParser::AddExprContext *>(ctx))
-      return binary(ctx, c->op, c->lhs, c->rhs, depth);
+      return binary(ctx, c->op, std::move(lhs), c->rhs, depth);
     auto *c = dynamic_cast<NNParser::PipeExprContext *>(ctx);
     // `x -> f(args)` is `f(x, args)`, spanning from `x`; errors about the
     // call itself point at the callee `f`.
     auto e = call(c->stage, depth + 1);
     e->span = spanOf(ctx);
     e->piped = true;
-    e->args.insert(e->args.begin(), ast::Arg{"", {}, expr(c->lhs, depth + 1)});
+    e->args.insert(e->args.begin(), ast::Arg{"", {}, std::move(lhs)});
     return e;
   }
 
-  ast::ExprPtr binary(NNParser::ExprContext *ctx, antlr4::Token *op, NNParser::ExprContext *lhs,
+  ast::ExprPtr binary(NNParser::ExprContext *ctx, antlr4::Token *op, ast::ExprPtr lhs,
                       NNParser::ExprContext *rhs, int depth) {
     auto e = make(ast::ExprKind::Binary, spanOf(ctx));
     e->op = op->getText()[0];
     e->opSpan = spanOf(op);
-    e->operands.push_back(expr(lhs, depth + 1));
+    e->operands.push_back(std::move(lhs));
     e->operands.push_back(expr(rhs, depth + 1));
     return e;
   }
@@ -238,6 +268,12 @@ private:
     if (errno == ERANGE && e->number != 0)
       error(span, fmt::format("number {} is out of range", text));
     e->isInteger = isInteger;
+    if (isInteger) { // `number` rounds above 2^53; seeds need every digit
+      errno = 0;
+      unsigned long long exact = std::strtoull(text.c_str(), nullptr, 10);
+      if (errno != ERANGE)
+        e->exact = exact;
+    }
     return e;
   }
 

@@ -82,7 +82,7 @@ ir::Node *reduce(LoweringContext &cx, const std::string &kind, ir::Node *x,
   for (int64_t a : axes) {
     int64_t d = x->shape().dims[a];
     batch |= d == ir::kBatch;
-    count *= d == ir::kBatch ? 1 : d;
+    count = ir::checkedMul(count, d == ir::kBatch ? 1 : d).value_or(count);
   }
   if (!batch)
     return count == 1 ? sum : b.div(sum, b.constant((double)count));

@@ -12,18 +12,14 @@
 #include "ir/shape_rules.h"
 
 #include <fmt/format.h>
+#include <limits>
 
 namespace nnc::frontend {
 
 namespace {
 
 /// Elements of `dims` other than the batch dimension.
-int64_t perSample(const std::vector<int64_t> &dims) {
-  int64_t n = 1;
-  for (int64_t d : dims)
-    n *= d == ir::kBatch ? 1 : d;
-  return n;
-}
+int64_t perSample(const std::vector<int64_t> &dims) { return ir::Shape(dims).numElements(1); }
 
 /// The batch dimension, if any, must lead (it always does for values the
 /// language can build; checked so that reshape cannot move it).
@@ -55,7 +51,7 @@ ir::Node *lowerReshape(LoweringContext &cx, const ast::Expr &call, const BoundAr
                                                     d));
       return nullptr;
     } else {
-      known *= d;
+      known = ir::checkedMul(known, d).value_or(std::numeric_limits<int64_t>::max());
     }
   }
   int64_t count = perSample(x->shape().dims);

@@ -16,7 +16,7 @@ std::unique_ptr<Model> lowerProgram(const std::string &path, const Program &prog
                                     DiagnosticEngine &diags) {
   const ast::File &file = *program.main;
   if (file.models.empty()) {
-    diags.error({path, 0, 0}, "no model found; a model file holds 'model NAME { ... }'");
+    diags.error({path, 1, 1}, "no model found; a model file holds 'model NAME { ... }'");
     return nullptr;
   }
   if (file.models.size() > 1) {

@@ -44,13 +44,19 @@ const char *statementKeyword(ast::StmtKind k) {
 }
 
 /// Calls of user layers in `e`: (callee, span of the callee name).
-void collectCalls(const ast::Expr &e, std::vector<std::pair<std::string, ast::Span>> &out) {
-  if (e.kind == ast::ExprKind::Call)
-    out.emplace_back(e.text, e.opSpan);
-  for (const auto &op : e.operands)
-    collectCalls(*op, out);
-  for (const ast::Arg &a : e.args)
-    collectCalls(*a.value, out);
+/// A worklist, not recursion: a chain is as deep as it is long.
+void collectCalls(const ast::Expr &root, std::vector<std::pair<std::string, ast::Span>> &out) {
+  std::vector<const ast::Expr *> pending = {&root};
+  while (!pending.empty()) {
+    const ast::Expr &e = *pending.back();
+    pending.pop_back();
+    if (e.kind == ast::ExprKind::Call)
+      out.emplace_back(e.text, e.opSpan);
+    for (size_t i = e.args.size(); i-- > 0;)
+      pending.push_back(e.args[i].value.get());
+    for (size_t i = e.operands.size(); i-- > 0;)
+      pending.push_back(e.operands[i].get());
+  }
 }
 
 } // namespace

@@ -125,6 +125,8 @@ void lowerDataInput(LoweringContext &cx, const ast::Stmt &s) {
       cx.model.classification = s.kind == ast::StmtKind::Label;
       cx.model.numClasses = node->classes;
     }
+    if (node && !cx.checkNewTensorSizes(s.type.span))
+      node = nullptr;
   }
   cx.define(s.name, s.nameSpan, s.kind, node);
 }
@@ -138,6 +140,8 @@ void lowerParam(LoweringContext &cx, const ast::Stmt &s) {
   if (dims && init) {
     cx.setLoc(s.nameSpan);
     node = cx.builder.param(cx.scope().prefix + s.name, {ir::DType::F32, ir::Shape(*dims)}, *init);
+    if (!cx.checkNewTensorSizes(s.type.span))
+      node = nullptr;
   }
   cx.define(s.name, s.nameSpan, s.kind, node);
 }

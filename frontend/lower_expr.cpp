@@ -76,6 +76,18 @@ ir::Node *lowerBinary(LoweringContext &cx, const ast::Expr &e) {
   return cx.builder.binary(kind, lhs, rhs);
 }
 
+/// The expression whose value `e` takes as its first operand in a chain
+/// (`a` of `a + b`, `x` of `x -> f()`, `a` of `-a`), or null.
+const ast::Expr *chainOperand(const ast::Expr &e) {
+  if (e.kind == ast::ExprKind::Binary || e.kind == ast::ExprKind::Neg)
+    return e.operands[0].get();
+  if (e.kind == ast::ExprKind::Call && e.piped)
+    return e.args[0].value.get();
+  return nullptr;
+}
+
+ir::Node *lowerOne(LoweringContext &cx, const ast::Expr &e);
+
 } // namespace
 
 bool requireFloat(LoweringContext &cx, const ir::Node *v, const ast::Span &at,
@@ -87,6 +99,26 @@ bool requireFloat(LoweringContext &cx, const ir::Node *v, const ast::Span &at,
 }
 
 ir::Node *lowerExpr(LoweringContext &cx, const ast::Expr &e) {
+  if (auto it = cx.chainValues.find(&e); it != cx.chainValues.end())
+    return it->second;
+  // A chain is lowered from its innermost operand out, in a loop: each link
+  // finds its first operand in cx.chainValues, so the recursion stays shallow
+  // for any chain length.
+  std::vector<const ast::Expr *> chain;
+  for (const ast::Expr *p = chainOperand(e); p; p = chainOperand(*p))
+    chain.push_back(p);
+  for (size_t i = chain.size(); i-- > 0;)
+    cx.chainValues[chain[i]] = lowerOne(cx, *chain[i]);
+  ir::Node *result = lowerOne(cx, e);
+  for (const ast::Expr *p : chain) // a layer's body is lowered again at its next use
+    cx.chainValues.erase(p);
+  return result;
+}
+
+namespace {
+
+ir::Node *lowerOne(LoweringContext &cx, const ast::Expr &e) {
+  ir::Node *n = nullptr;
   switch (e.kind) {
   case ast::ExprKind::Number:
     cx.setLoc(e.span);
@@ -94,15 +126,18 @@ ir::Node *lowerExpr(LoweringContext &cx, const ast::Expr &e) {
   case ast::ExprKind::Name:
     return lowerName(cx, e);
   case ast::ExprKind::Call:
-    return lowerCall(cx, e);
+    n = lowerCall(cx, e);
+    break;
   case ast::ExprKind::Binary:
-    return lowerBinary(cx, e);
+    n = lowerBinary(cx, e);
+    break;
   case ast::ExprKind::Neg: {
     ir::Node *x = lowerExpr(cx, *e.operands[0]);
     if (!x || !requireFloat(cx, x, e.opSpan, "unary '-'"))
       return nullptr;
     cx.setLoc(e.opSpan);
-    return cx.builder.neg(x);
+    n = cx.builder.neg(x);
+    break;
   }
   case ast::ExprKind::String:
     cx.error(e.span, "a string is not a tensor value");
@@ -111,7 +146,11 @@ ir::Node *lowerExpr(LoweringContext &cx, const ast::Expr &e) {
     cx.error(e.span, "a list is not a tensor value");
     return nullptr;
   }
-  return nullptr;
+  // Layer outputs, matrix products and broadcasts can be larger than any
+  // operand: checked here, at the operator or callee.
+  return n && cx.checkNewTensorSizes(e.opSpan) ? n : nullptr;
 }
+
+} // namespace
 
 } // namespace nnc::frontend

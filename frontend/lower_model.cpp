@@ -127,9 +127,7 @@ void checkEarlyStopping(LoweringContext &cx) {
 void checkFeatureCount(LoweringContext &cx) {
   if (!cx.featuresSpan || cx.model.featureInput.empty())
     return;
-  int64_t count = 1;
-  for (int64_t d : cx.input->type.dims)
-    count *= d;
+  int64_t count = ir::Shape(cx.input->type.dims).numElements(1);
   size_t listed = cx.model.data.features.size();
   if ((int64_t)listed != count)
     cx.error(*cx.featuresSpan,
@@ -149,6 +147,7 @@ bool lowerModel(LoweringContext &cx, const ast::ModelDecl &decl) {
 
   for (const ast::Stmt &s : decl.body)
     lowerStatement(cx, s);
+  cx.checkNewTensorSizes(decl.nameSpan); // the loss's nodes, if no later check saw them
 
   const std::string &name = decl.name;
   if (!cx.input)

@@ -76,6 +76,27 @@ bool LoweringContext::isActive(const ast::LayerDecl &layer) const {
   return false;
 }
 
+bool LoweringContext::checkNewTensorSizes(const ast::Span &at) {
+  const auto &nodes = model.forward->nodes();
+  for (; sizesChecked_ < nodes.size(); ++sizesChecked_) {
+    const ir::Node &n = *nodes[sizesChecked_];
+    std::string tooLarge = ir::tensorSizeError(n.type);
+    if (tooLarge.empty())
+      continue;
+    sizesChecked_ = nodes.size();
+    if (sizeReported_) // one message: the values computed from it are as large
+      return false;
+    sizeReported_ = true;
+    std::string what = n.kind == ir::OpKind::Param ? fmt::format("parameter '{}'", n.name)
+                       : n.kind == ir::OpKind::Input
+                           ? fmt::format("input '{}'", n.name)
+                           : fmt::format("the result of '{}'", ir::opName(n.kind));
+    error(at, fmt::format("{} is too large: {}", what, tooLarge));
+    return false;
+  }
+  return true;
+}
+
 std::string LoweringContext::nextInstanceName(const std::string &what) {
   int k = ++scope().instances[what];
   return fmt::format("{}{}{}", scope().prefix, what, k);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace nnc::frontend {
@@ -77,6 +78,10 @@ public:
   size_t layerDepth() const { return scopes_.size() - 1; }
   /// Whether `layer` is being lowered (an enclosing scope uses it).
   bool isActive(const ast::LayerDecl &layer) const;
+  /// Reports the first node made since the last call whose tensor has more
+  /// than ir::kMaxTensorElements elements, at `at`, naming the parameter or
+  /// op and its size; false if there was one.
+  bool checkNewTensorSizes(const ast::Span &at);
   /// "dense1", "dense2", ...: the next use of `what` in the current scope,
   /// prefixed with the scope's prefix ("residual1.dense1").
   std::string nextInstanceName(const std::string &what);
@@ -88,6 +93,8 @@ public:
 
   /// Inside a `loss` statement, where loss functions may be called.
   bool inLoss = false;
+  /// Values of the inner links of the chain being lowered (lower_expr.cpp).
+  std::unordered_map<const ast::Expr *, ir::Node *> chainValues;
   /// Dropout ops so far (each gets its own seed) and their shared step counter.
   int dropouts = 0;
   ir::Node *dropoutStep = nullptr;
@@ -113,6 +120,8 @@ public:
 
 private:
   std::vector<std::unique_ptr<Scope>> scopes_;
+  size_t sizesChecked_ = 0; // nodes of the forward graph checked by checkNewTensorSizes
+  bool sizeReported_ = false;
 };
 
 } // namespace nnc::frontend

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 namespace nnc::frontend {
 
@@ -77,10 +76,16 @@ private:
       error(importer, import.span, fmt::format("import cycle: {}{}", cycle, display));
       return;
     }
+    if (chain_.size() > kMaxImportDepth) { // the loader recurses once per level
+      error(importer, import.span,
+            fmt::format("imports are nested more than {} deep: {} -> ... -> {} -> {}",
+                        kMaxImportDepth, chain_.front().second, importer, display));
+      return;
+    }
     if (!loaded_.insert(canonical).second)
       return; // already loaded (or already reported): read each file once
     std::string why;
-    std::optional<std::string> text = readTextFile(display, why);
+    std::optional<std::string> text = readTextFile(display, why, /*regularOnly=*/true);
     if (!text) {
       error(importer, import.span, fmt::format("cannot open imported file '{}': {}", display, why));
       return;
@@ -105,10 +110,15 @@ private:
 
 } // namespace
 
-std::optional<std::string> readTextFile(const std::string &path, std::string &error) {
+std::optional<std::string> readTextFile(const std::string &path, std::string &error,
+                                        bool regularOnly) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     error = std::strerror(EISDIR);
+    return std::nullopt;
+  }
+  if (regularOnly && fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    error = "not a regular file";
     return std::nullopt;
   }
   errno = 0;
@@ -117,13 +127,22 @@ std::optional<std::string> readTextFile(const std::string &path, std::string &er
     error = std::strerror(errno ? errno : ENOENT);
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // At most one byte more than the limit, so that a device or a pipe that
+  // never ends is refused as soon as it is too long.
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, (size_t)in.gcount());
+    if (text.size() > kMaxSourceBytes) {
+      error = fmt::format("larger than the {} MiB a model file may have", kMaxSourceBytes >> 20);
+      return std::nullopt;
+    }
+  }
   if (in.bad()) {
     error = std::strerror(errno ? errno : EIO);
     return std::nullopt;
   }
-  return text.str();
+  return text;
 }
 
 bool loadProgram(const std::string &path, const std::string &text, DiagnosticEngine &diags,

@@ -2,7 +2,7 @@
 //   optimizer  = sgd(...) | adam(...) | adamw(...) | rmsprop(...)   (optimizer_setting.cpp)
 //   lr_schedule = step(...) | exponential(...) | cosine(...) | constant  (optimizer_setting.cpp)
 //   epochs     = positive integer           batch_size = positive integer
-//   seed       = integer >= 0               shuffle    = true | false
+//   seed       = integer 0..2^64-1, exact   shuffle    = true | false
 //   validation = fraction in [0, 1)         metrics    = [accuracy, mae, mse, rmse, r2]
 //   early_stopping = early_stopping(patience: 5, monitor: val_loss | loss) | true | false
 //                    (the entry `early_stopping(...)` alone means the same)
@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <limits>
 
 namespace nnc::frontend {
 
@@ -43,8 +44,17 @@ void readBatchSize(LoweringContext &cx, const ast::BlockEntry &entry) {
     cx.model.train.batchSize = *v;
 }
 
+/// Any integer from 0 to 2^64 - 1, exactly (as --seed).
 void readSeed(LoweringContext &cx, const ast::BlockEntry &entry) {
-  if (auto v = readCount(cx, entry, 0))
+  const ast::Expr &e = *entry.value;
+  if (e.kind == ast::ExprKind::Number && e.isInteger && e.exact) {
+    cx.model.train.seed = *e.exact;
+    return;
+  }
+  if (e.kind == ast::ExprKind::Number && e.isInteger)
+    cx.error(e.span, fmt::format("seed must be an integer between 0 and {}",
+                                 std::numeric_limits<uint64_t>::max()));
+  else if (auto v = readCount(cx, entry, 0)) // the messages for -1, 0.5, names
     cx.model.train.seed = (uint64_t)*v;
 }
 

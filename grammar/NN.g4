@@ -15,9 +15,14 @@
 grammar NN;
 
 @lexer::members {
-  /// True when only blanks precede the next character on its line.
-  bool atLineStart() {
-    for (ssize_t i = -1;; --i) {
+  /// True when only blanks precede the '#' just matched on its line. The
+  /// predicate follows the '#' (not at the rule's left edge, which would keep
+  /// ANTLR from caching its DFA start state: a full ATN closure per token),
+  /// and ANTLR evaluates it with the input just past the '#'.
+  bool hashAtLineStart() {
+    if (_input->LA(-1) != '#')
+      return false;
+    for (ssize_t i = -2;; --i) {
       size_t c = _input->LA(i);
       if (c == '\n' || c == '\r' || c == antlr4::IntStream::EOF)
         return true;
@@ -124,7 +129,7 @@ fragment EXPONENT : [eE] [+-]? DIGITS ;
 BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
 LINE_COMMENT  : '//' ~[\r\n]* -> skip ;
 // `#` starts a comment only as the first non-blank character of a line.
-HASH_COMMENT  : {atLineStart()}? '#' ~[\r\n]* -> skip ;
+HASH_COMMENT  : '#' {hashAtLineStart()}? ~[\r\n]* -> skip ;
 WS            : [ \t\r\n\f]+ -> skip ;
 
 // Malformed input becomes tokens that no parser rule accepts, so the parser

@@ -130,7 +130,10 @@ TypeOrError concatType(const std::vector<TensorType> &parts, int64_t &axis) {
       return fail(fmt::format("cannot concatenate {} and {} along axis {}: other dimensions "
                               "must match",
                               first.str(), p.str(), axis));
-    out[axis] += p.shape.dims[axis];
+    if (__builtin_add_overflow(out[axis], p.shape.dims[axis], &out[axis]))
+      return fail(fmt::format("cannot concatenate {} parts along axis {}: the result would have "
+                              "more than 2^63 rows",
+                              parts.size(), axis));
   }
   return {{first.dtype, Shape(out)}, ""};
 }
@@ -140,9 +143,13 @@ TypeOrError sliceType(const TensorType &x, int64_t &axis, int64_t start, int64_t
     return fail(fmt::format("axis {} is out of range for {} (rank {})", axis, x.str(),
                             x.shape.rank()));
   int64_t extent = x.shape.dims[axis];
-  if (extent == kBatch || start < 0 || size < 1 || start + size > extent)
-    return fail(fmt::format("cannot slice [{}:{}] along axis {} of {}", start, start + size, axis,
-                            x.str()));
+  int64_t end = 0;
+  bool wraps = __builtin_add_overflow(start, size, &end);
+  if (extent == kBatch || start < 0 || size < 1 || wraps || end > extent)
+    return fail(
+        wraps ? fmt::format("cannot slice {} elements from {} along axis {} of {}", size, start,
+                            axis, x.str())
+              : fmt::format("cannot slice [{}:{}] along axis {} of {}", start, end, axis, x.str()));
   std::vector<int64_t> out = x.shape.dims;
   out[axis] = size;
   return {{x.dtype, Shape(out)}, ""};

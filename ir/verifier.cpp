@@ -76,6 +76,8 @@ private:
       return isEffect(n.kind)
                  ? fmt::format("the effect '{}' must have no result type", opName(n.kind))
                  : fmt::format("'{}' must have a tensor type", opName(n.kind));
+    if (std::string tooLarge = tensorSizeError(n.type); !tooLarge.empty())
+      return tooLarge;
     TypeOrError r = inferNodeType(n);
     if (!r.ok())
       return r.error;

@@ -84,18 +84,30 @@ bool extractPasses(int argc, char **argv, Options &o, std::vector<std::string> &
   return true;
 }
 
-bool readInput(const std::string &path, std::string &text) {
-  std::ostringstream ss;
-  if (path == "-") {
-    ss << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-      return false;
-    ss << in.rdbuf();
+/// IR text of at most 256 MiB (a graph of millions of nodes), read no further:
+/// a device or a pipe that never ends is refused as soon as it is too long.
+constexpr size_t kMaxInputBytes = size_t(256) << 20;
+
+/// "" after reading `path` ("-": stdin) into `text`, else why not.
+std::string readInput(const std::string &path, std::string &text) {
+  std::ifstream file;
+  std::istream *in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file)
+      return fmt::format("cannot read '{}'", path);
+    in = &file;
   }
-  text = ss.str();
-  return true;
+  char buf[65536];
+  while (in->read(buf, sizeof buf) || in->gcount() > 0) {
+    text.append(buf, (size_t)in->gcount());
+    if (text.size() > kMaxInputBytes)
+      return fmt::format("'{}' is larger than the {} MiB of IR text nnc-opt reads", path,
+                         kMaxInputBytes >> 20);
+  }
+  if (in->bad())
+    return fmt::format("cannot read '{}'", path);
+  return "";
 }
 
 int run(const Options &o) {
@@ -112,8 +124,8 @@ int run(const Options &o) {
     }
   }
   std::string text;
-  if (!readInput(o.input, text))
-    return fail(fmt::format("cannot read '{}'", o.input));
+  if (std::string why = readInput(o.input, text); !why.empty())
+    return fail(why);
   std::string error;
   std::unique_ptr<ir::Graph> g = ir::parseGraph(text, o.input == "-" ? "<stdin>" : o.input, error);
   if (!g) {

@@ -14,6 +14,7 @@
 #include "ir/printer.h"
 #include "ir/training_graph.h"
 #include "ir/verifier.h"
+#include "memory_budget.h"
 #include "options.h"
 #include "runtime/data_error.h"
 #include "runtime/trainer.h"
@@ -182,6 +183,11 @@ int run(const cli::Options &opts) {
     timer.lap("graph passes");
   }
   if (opts.emit == "obj" || opts.emit == "asm") { // ahead of time, instead of the JIT
+    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, 0, 1, 1,
+                                cli::physicalMemoryBytes(), diags)) {
+      diags.print(std::cerr);
+      return 1;
+    }
     cli::runEmitObject(*model, {builtTrainGraph.get()}, std::move(prediction), pm, opts);
     timer.lap("graph passes and LLVM code generation");
     timer.print(pm);
@@ -206,6 +212,20 @@ int run(const cli::Options &opts) {
     pm.context().stats.add("memory", "workspace bytes, training step", stepSig->workspaceBytes);
     pm.context().stats.add("memory", "assigns (parameter and state updates)", stepSig->assigns);
     pm.context().stats.add("memory", "assigns done in place (no copy)", stepSig->assignsInPlace);
+  }
+  if (opts.emit.empty()) { // a run: parameters, optimizer state and workspaces, before allocating
+    double workspaces = 0;
+    int64_t rows = 0;
+    for (auto *sig : {&stepSig, &evalSig, &predictSig})
+      if (*sig) {
+        workspaces += (double)(*sig)->workspaceBytes;
+        rows = std::max(rows, (*sig)->maxBatch);
+      }
+    if (!cli::checkMemoryBudget({model->forward.get(), builtTrainGraph.get()}, workspaces, rows,
+                                batch, cli::physicalMemoryBytes(), diags)) {
+      diags.print(std::cerr);
+      return 1;
+    }
   }
   timer.lap("lowering to LLVM IR");
   jit.compile(opts.optLevel, opts.emit == "llvm");

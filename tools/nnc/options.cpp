@@ -4,9 +4,11 @@
 #include "runtime/parallel_for.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <limits>
 #include <set>
 
 namespace nnc::cli {
@@ -15,14 +17,16 @@ Options parseOptions(int argc, char **argv) {
   Options o;
   CLI::App app{"nnc: compiles a .nn model to native code and trains it"};
   app.add_option("model", o.modelPath, "model file (.nn)")->required();
-  app.add_option("--emit", o.emit, "print instead of training: ir (forward graph), "
-                                   "ir-train (training step), llvm (JIT'd module); or write "
-                                   "obj / asm (standalone object or assembly + C header, "
-                                   "needs --weights)")
+  app.add_option("--emit", o.emit,
+                 "print instead of training: ir (forward graph), "
+                 "ir-train (training step), llvm (JIT'd module); or write "
+                 "obj / asm (standalone object or assembly + C header, "
+                 "needs --weights)")
       ->check(CLI::IsMember({"ir", "ir-train", "llvm", "obj", "asm"}));
   app.add_option("--target", o.targetTriple, "target triple of --emit=obj|asm (default: host)");
-  app.add_option("--cpu", o.targetCpu, "target CPU of --emit=obj|asm (default: host, or "
-                                       "generic with --target)");
+  app.add_option("--cpu", o.targetCpu,
+                 "target CPU of --emit=obj|asm (default: host, or "
+                 "generic with --target)");
   app.add_option("--train", o.trainCsv, "training data (CSV with a header row)");
   app.add_option("--test", o.testCsv, "test data, evaluated after training");
   app.add_option("--eval", o.evalCsv, "evaluate loss and metrics on this CSV");
@@ -40,19 +44,23 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--epochs", o.epochs, "override train.epochs");
   app.add_option("--batch-size", o.batchSize, "override train.batch_size");
   app.add_option("--lr", o.lr, "override the optimizer's learning rate");
-  std::optional<int64_t> seed;
-  app.add_option("--seed", seed, "override train.seed");
-  app.add_option("-O", o.optLevel, "optimization level 0..3 (default 2): the graph pipeline "
-                                   "(nnc-opt --help lists it) and LLVM's level");
-  app.add_option("--print-before", o.printBefore, "print the graph IR to stderr before this "
-                                                  "pass (comma-separated names)")
+  std::optional<std::string>
+      seed; // parsed below: CLI11 clamps at INT64_MAX, wraps "-1" for unsigned
+  app.add_option("--seed", seed, "override train.seed (0..18446744073709551615)");
+  app.add_option("-O", o.optLevel,
+                 "optimization level 0..3 (default 2): the graph pipeline "
+                 "(nnc-opt --help lists it) and LLVM's level");
+  app.add_option("--print-before", o.printBefore,
+                 "print the graph IR to stderr before this "
+                 "pass (comma-separated names)")
       ->delimiter(',');
   app.add_option("--print-after", o.printAfter, "print the graph IR to stderr after this pass")
       ->delimiter(',');
   int64_t threads = 0; // wider than Options::threads, so that a huge value gets the range message
-  app.add_option("--threads", threads, "threads of the training and inference kernels, "
-                                          "1..1024 (default or 0: the CPUs available; small ops "
-                                          "use one)");
+  app.add_option("--threads", threads,
+                 "threads of the training and inference kernels, "
+                 "1..1024 (default or 0: the CPUs available; small ops "
+                 "use one)");
   app.add_flag("--print-after-all", o.printAfterAll, "print the graph IR after every pass");
   app.add_flag("--time-passes", o.timePasses, "print the time of each pass and compile phase");
   app.add_flag("--stats", o.stats, "print what the graph passes did (ops folded, groups fused)");
@@ -76,10 +84,15 @@ Options parseOptions(int argc, char **argv) {
     usage(fmt::format("--batch-size must be between 1 and {}, got {}", kMaxBatch, *o.batchSize));
   if (o.lr && !(std::isfinite(*o.lr) && *o.lr > 0))
     usage(fmt::format("--lr must be a positive number, got {}", *o.lr));
-  if (seed && *seed < 0)
-    usage(fmt::format("--seed must be a non-negative integer, got {}", *seed));
-  if (seed)
-    o.seed = (uint64_t)*seed;
+  if (seed) {
+    uint64_t v = 0;
+    const char *end = seed->data() + seed->size();
+    auto [ptr, ec] = std::from_chars(seed->data(), end, v);
+    if (seed->empty() || ec != std::errc() || ptr != end)
+      usage(fmt::format("--seed must be an integer between 0 and {}, got {}",
+                        std::numeric_limits<uint64_t>::max(), *seed));
+    o.seed = v;
+  }
   if (steps && *steps < 1)
     usage(fmt::format("--steps must be a positive integer, got {}", *steps));
   if (steps)
@@ -109,7 +122,8 @@ Options parseOptions(int argc, char **argv) {
     usage(fmt::format("--emit={} needs trained weights: add --weights w.nnw", o.emit));
   if (aot && (!o.trainCsv.empty() || !o.evalCsv.empty() || !o.predictCsv.empty()))
     usage(fmt::format("--emit={} writes a file and cannot be combined with --train, --eval or "
-                      "--predict", o.emit));
+                      "--predict",
+                      o.emit));
   if ((!o.targetTriple.empty() || !o.targetCpu.empty()) && !aot)
     usage("--target and --cpu apply to --emit=obj or --emit=asm");
   if (!o.predictOut.empty() && o.predictCsv.empty() && !aot)
