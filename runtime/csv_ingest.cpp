@@ -67,22 +67,53 @@ struct StringHash {
 };
 
 /// The streaming pass. Rows go to probe_ until the header is decided, then
-/// straight to records.
-class Ingest {
+/// each field straight into the record (no copy of the row; a cell that is
+/// not a plain number is kept until the row is known to be as wide as it
+/// should be, so a ragged row is reported as such).
+class Ingest final : public CsvFieldSink {
 public:
   Ingest(const std::string &path, const DatasetSpec &spec, const DataCacheOptions &opts,
          const std::string &key)
       : path_(path), spec_(spec), opts_(opts), key_(key) {}
 
-  void row(const CsvRow &r) {
-    if (writer_) {
-      convert(r.cells, r.line);
+  void field(std::string_view cell, size_t col, int64_t) override {
+    if (!writer_) {
+      probeRow_.emplace_back(cell);
       return;
     }
-    probe_.emplace_back(r.cells.begin(), r.cells.end());
-    probeLines_.push_back(r.line);
-    if (probe_.size() == kHeaderProbeRows)
-      start();
+    if (col >= width_)
+      return; // rowEnd reports the ragged row
+    int32_t slot = slots_[col];
+    if (slot < 0)
+      return;
+    if (slot == labelSlot_ && meta_.target == RowTarget::ClassId) {
+      labelCell_.assign(cell);
+      return;
+    }
+    float v;
+    if (parseFiniteFloat(cell, v)) [[likely]]
+      out()[slot] = v;
+    else
+      slowCell(cell, col, slot);
+  }
+
+  void rowEnd(size_t fields, int64_t line) override {
+    if (!writer_) {
+      probe_.push_back(std::move(probeRow_));
+      probeRow_.clear();
+      probeLines_.push_back(line);
+      if (probe_.size() == kHeaderProbeRows)
+        start();
+      return;
+    }
+    checkWidth(fields, line);
+    if (pendingSlot_ >= 0) // throws the cell's error
+      cellToFloat(pendingCell_, line, pendingCol_, pendingSlot_ == labelSlot_);
+    if (meta_.target == RowTarget::ClassId) {
+      int32_t id = labelId(labelCell_, line);
+      std::memcpy(out() + labelSlot_, &id, 4);
+    }
+    writer_->append(record_.data());
   }
 
   CachedData finish() {
@@ -108,15 +139,36 @@ private:
       columns_.push_back(name.empty() ? fmt::format("col{}", j + 1) : name);
     }
     layout();
+    slots_.assign(width_, -1);
+    for (size_t k = 0; k < featureCols_.size(); ++k)
+      slots_[featureCols_[k]] = static_cast<int32_t>(k);
+    labelSlot_ = static_cast<int32_t>(featureCols_.size());
+    if (meta_.target != RowTarget::None)
+      slots_[labelCol_] = labelSlot_;
     size_t recordBytes = (featureCols_.size() + (meta_.target == RowTarget::None ? 0 : 1)) * 4;
     record_.assign(recordBytes, 0);
     writer_ = std::make_unique<DataCacheWriter>(opts_, key_, recordBytes);
-    std::vector<std::string_view> cells;
     for (size_t i = meta_.hasHeader ? 1 : 0; i < probe_.size(); ++i) {
-      cells.assign(probe_[i].begin(), probe_[i].end());
-      convert(cells, probeLines_[i]);
+      for (size_t j = 0; j < probe_[i].size(); ++j)
+        field(probe_[i][j], j, probeLines_[i]);
+      rowEnd(probe_[i].size(), probeLines_[i]);
     }
     probe_ = {};
+  }
+
+  float *out() { return reinterpret_cast<float *>(record_.data()); }
+
+  /// A cell from_chars does not take whole: a number parseNumber reads
+  /// (spaces, '+'), else kept for rowEnd's error (the first by slot).
+  void slowCell(std::string_view cell, size_t col, int32_t slot) {
+    std::optional<double> v = parseNumber(cell);
+    if (v && std::isfinite(*v) && std::abs(*v) <= std::numeric_limits<float>::max()) {
+      out()[slot] = static_cast<float>(*v);
+    } else if (pendingSlot_ < 0 || slot < pendingSlot_) {
+      pendingSlot_ = slot;
+      pendingCol_ = col;
+      pendingCell_.assign(cell);
+    }
   }
 
   void checkWidth(size_t n, int64_t line) const {
@@ -270,29 +322,22 @@ private:
     return lastId_ = id;
   }
 
-  void convert(std::span<const std::string_view> cells, int64_t line) {
-    checkWidth(cells.size(), line);
-    auto *out = reinterpret_cast<float *>(record_.data());
-    for (size_t k = 0; k < featureCols_.size(); ++k)
-      out[k] = cellToFloat(cells[featureCols_[k]], line, featureCols_[k], false);
-    if (meta_.target == RowTarget::Float) {
-      out[featureCols_.size()] = cellToFloat(cells[labelCol_], line, labelCol_, true);
-    } else if (meta_.target == RowTarget::ClassId) {
-      int32_t id = labelId(cells[labelCol_], line);
-      std::memcpy(out + featureCols_.size(), &id, 4);
-    }
-    writer_->append(record_.data());
-  }
-
   const std::string &path_;
   const DatasetSpec &spec_;
   const DataCacheOptions &opts_;
   const std::string &key_;
   std::vector<std::vector<std::string>> probe_;
+  std::vector<std::string> probeRow_;
   std::vector<int64_t> probeLines_;
   size_t width_ = 0, labelCol_ = 0;
   std::vector<std::string> columns_;
   std::vector<size_t> featureCols_;
+  std::vector<int32_t> slots_; // column -> record slot: feature k, labelSlot_, or -1
+  int32_t labelSlot_ = 0;
+  std::string labelCell_;
+  int32_t pendingSlot_ = -1; // a cell of this row that is not a number
+  size_t pendingCol_ = 0;
+  std::string pendingCell_;
   DataMeta meta_;
   std::vector<char> record_;
   std::unique_ptr<DataCacheWriter> writer_;
@@ -305,7 +350,7 @@ private:
 CachedData ingestCsv(const std::string &path, const DatasetSpec &spec, const DataCacheOptions &opts,
                      const std::string &key) {
   Ingest in(path, spec, opts, key);
-  forEachCsvRow(path, [&](const CsvRow &r) { in.row(r); });
+  streamCsv(path, in);
   return in.finish();
 }
 

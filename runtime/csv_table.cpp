@@ -69,14 +69,12 @@ int64_t lineAtOffset(const std::string &path, uint64_t offset) {
 
 // State shared with libcsv's C callbacks; they must not throw.
 struct ParseState {
-  const std::function<void(const CsvRow &)> *onRow = nullptr;
-  std::string arena;        // the current row's fields, back to back
-  std::vector<size_t> ends; // end of each field in arena
-  std::vector<std::string_view> cells;
+  CsvFieldSink *sink = nullptr;
+  size_t fields = 0;  // fields of the current row so far
   int64_t breaks = 0; // line breaks consumed so far
   int64_t rowLine = 0;
   bool lastWasCR = false;
-  std::exception_ptr error; // from onRow, or out of memory: stop
+  std::exception_ptr error; // from the sink, or out of memory: stop
 };
 
 void onField(void *s, size_t n, void *data) {
@@ -86,39 +84,33 @@ void onField(void *s, size_t n, void *data) {
   const char *p = s ? static_cast<const char *>(s) : "";
   if (s == nullptr)
     n = 0;
+  if (st.fields == 0)
+    st.rowLine = st.breaks + 1;
   try {
-    if (st.ends.empty())
-      st.rowLine = st.breaks + 1;
-    st.arena.append(p, n);
-    st.ends.push_back(st.arena.size());
+    st.sink->field(std::string_view(p, n), st.fields++, st.rowLine);
   } catch (...) {
     st.error = std::current_exception();
     return;
   }
-  if (n && (std::memchr(p, '\n', n) || std::memchr(p, '\r', n))) {
-    bool cr = false;
-    st.breaks += countLineBreaks(p, n, cr); // line breaks inside quotes
-  }
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] == '\n' || p[i] == '\r') [[unlikely]] {
+      bool cr = false;
+      st.breaks += countLineBreaks(p, n, cr); // line breaks inside quotes
+      break;
+    }
   st.lastWasCR = false;
 }
 
 void onRowEnd(int c, void *data) {
   auto &st = *static_cast<ParseState *>(data);
-  if (!st.ends.empty() && !st.error) { // blank lines have no fields
+  if (st.fields > 0 && !st.error) { // blank lines have no fields
     try {
-      st.cells.clear();
-      size_t begin = 0;
-      for (size_t e : st.ends) {
-        st.cells.emplace_back(st.arena.data() + begin, e - begin);
-        begin = e;
-      }
-      (*st.onRow)(CsvRow{st.rowLine, st.cells});
+      st.sink->rowEnd(st.fields, st.rowLine);
     } catch (...) {
       st.error = std::current_exception();
     }
   }
-  st.arena.clear();
-  st.ends.clear();
+  st.fields = 0;
   if (c == '\r') {
     ++st.breaks;
     st.lastWasCR = true;
@@ -128,6 +120,33 @@ void onRowEnd(int c, void *data) {
     st.lastWasCR = false;
   }
 }
+
+/// Whole rows for forEachCsvRow.
+class RowCollector final : public CsvFieldSink {
+public:
+  explicit RowCollector(const std::function<void(const CsvRow &)> &onRow) : onRow_(onRow) {}
+  void field(std::string_view cell, size_t, int64_t) override {
+    arena_.append(cell);
+    ends_.push_back(arena_.size());
+  }
+  void rowEnd(size_t, int64_t line) override {
+    cells_.clear();
+    size_t begin = 0;
+    for (size_t e : ends_) {
+      cells_.emplace_back(arena_.data() + begin, e - begin);
+      begin = e;
+    }
+    ends_.clear();
+    onRow_(CsvRow{line, cells_});
+    arena_.clear();
+  }
+
+private:
+  const std::function<void(const CsvRow &)> &onRow_;
+  std::string arena_;        // the current row's fields, back to back
+  std::vector<size_t> ends_; // end of each field in arena_
+  std::vector<std::string_view> cells_;
+};
 
 struct CsvParser {
   csv_parser p{};
@@ -152,9 +171,14 @@ bool isNumber(const std::string &cell) { return parseNumber(cell).has_value(); }
 } // namespace
 
 void forEachCsvRow(const std::string &path, const std::function<void(const CsvRow &)> &onRow) {
+  RowCollector rows(onRow);
+  streamCsv(path, rows);
+}
+
+void streamCsv(const std::string &path, CsvFieldSink &sink) {
   File f = openForReading(path);
   ParseState st;
-  st.onRow = &onRow;
+  st.sink = &sink;
   CsvParser parser;
   std::vector<char> buf(1 << 20);
   uint64_t offset = 0; // of buf[0] in the file
@@ -177,7 +201,7 @@ void forEachCsvRow(const std::string &path, const std::function<void(const CsvRo
       if (err != CSV_EPARSE)
         throw dataError(path, std::string("cannot parse: ") + csv_strerror(err));
       int64_t line = lineAtOffset(path, offset + skip + done);
-      auto col = static_cast<int64_t>(st.ends.size()) + 1;
+      auto col = static_cast<int64_t>(st.fields) + 1;
       throw dataError(path, line, col,
                       buf[skip + done] == '"' ? "a '\"' inside an unquoted field (quote the whole "
                                                 "field and double the '\"' inside it)"
@@ -186,8 +210,8 @@ void forEachCsvRow(const std::string &path, const std::function<void(const CsvRo
     offset += n;
   }
   if (csv_fini(&parser.p, onField, onRowEnd, &st) != 0) {
-    int64_t line = st.ends.empty() ? st.breaks + 1 : st.rowLine;
-    auto col = static_cast<int64_t>(st.ends.size()) + 1;
+    int64_t line = st.fields == 0 ? st.breaks + 1 : st.rowLine;
+    auto col = static_cast<int64_t>(st.fields) + 1;
     throw dataError(path, line, col, "quoted field is never closed (missing '\"')");
   }
   rethrowStop(path, st);
@@ -211,12 +235,6 @@ bool firstRowIsHeader(const std::vector<std::vector<std::string>> &rows) {
         return true;
   }
   return false;
-}
-
-bool parseFiniteFloat(std::string_view cell, float &out) {
-  const char *end = cell.data() + cell.size();
-  auto [p, ec] = std::from_chars(cell.data(), end, out);
-  return p == end && ec == std::errc() && std::isfinite(out) && !cell.empty();
 }
 
 std::optional<double> parseNumber(std::string_view cell) {

@@ -5,6 +5,8 @@
 // (file:line:col), and for readCsv empty, header only, a row not as wide as
 // the first.
 #pragma once
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -24,6 +26,18 @@ struct CsvRow {
 /// Calls onRow for every non-blank row of `path` in order (header included).
 /// An exception from onRow stops the parse and is rethrown.
 void forEachCsvRow(const std::string &path, const std::function<void(const CsvRow &)> &onRow);
+
+/// The fields of a CSV as libcsv parses them (no copy of a row): field() for
+/// each field of a non-blank row, then rowEnd(). An exception from either
+/// stops the parse and is rethrown by streamCsv.
+class CsvFieldSink {
+public:
+  virtual ~CsvFieldSink() = default;
+  /// Field `col` (0-based) of the row starting on `line`; valid during the call.
+  virtual void field(std::string_view cell, size_t col, int64_t line) = 0;
+  virtual void rowEnd(size_t fields, int64_t line) = 0;
+};
+void streamCsv(const std::string &path, CsvFieldSink &sink);
 
 /// Whether the first of `firstRows` (the file's first rows, up to 101 of
 /// them; fewer only if the file has no more) is a header: some cell of it is
@@ -52,7 +66,11 @@ std::optional<double> parseNumber(std::string_view cell);
 
 /// The common case fast: a cell that is exactly a finite float32 in
 /// std::from_chars syntax (no sign '+', no spaces). False: use parseNumber.
-bool parseFiniteFloat(std::string_view cell, float &out);
+inline bool parseFiniteFloat(std::string_view cell, float &out) {
+  const char *end = cell.data() + cell.size();
+  auto [p, ec] = std::from_chars(cell.data(), end, out);
+  return p == end && ec == std::errc() && !cell.empty() && std::isfinite(out);
+}
 
 /// A cell for an error message: control and invalid UTF-8 bytes as \xNN,
 /// cut to about 40 characters.

@@ -187,3 +187,22 @@ TEST_F(DataCache, TooManyDistinctLabels) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(DataCache, CellsOffTheFastPath) {
+  // Spaces and '+' are numbers (parseNumber); a short row is reported as
+  // ragged even when one of its cells is not a number either.
+  std::string p = write("s.csv", "a,b,y\n +1 ,2,3\n4,\t5,+6\n");
+  Dataset d = loadDataset(p, {}, opts_);
+  EXPECT_EQ(d.featureMatrix(), (std::vector<float>{1, 2, 4, 5}));
+  EXPECT_EQ(d.targetVector(), (std::vector<float>{3, 6}));
+  std::string r = write("r.csv", "a,b,y\n1,2,3\n1;2\n");
+  EXPECT_EQ(dataErrorOf([&] { loadDataset(r, {}, opts_); }),
+            r + ":3:1: error: row has 1 fields, expected 3");
+  std::string t = write("t.csv", "a,b,y\n1,2,3\n1,2,1e39\n");
+  EXPECT_EQ(dataErrorOf([&] { loadDataset(t, {}, opts_); }),
+            t + ":3:3: error: '1e39' in column 'y' is too large for a 32-bit float");
+}
+
+} // namespace
