@@ -147,7 +147,7 @@ std::optional<CachedData> mapCache(int fd, uint64_t fileBytes, const std::string
     if (r.p != r.end || static_cast<int64_t>(m.featureNames.size()) != m.numFeatures)
       throw Corrupt{};
     c.table = std::make_shared<const RowTable>(RowTable::fromMapping(
-        map, fileBytes, base + h.recordsOffset, h.rows, h.numFeatures, target));
+        map, fileBytes, fd, base + h.recordsOffset, h.rows, h.numFeatures, target));
     return c;
   } catch (const Corrupt &) {
     munmap(map, fileBytes);

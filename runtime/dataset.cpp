@@ -116,14 +116,25 @@ Dataset loadDataset(const std::string &path, const DatasetSpec &spec,
 
 void Dataset::gather(const int64_t *which, int64_t n, float *features, float *targets,
                      int32_t *labels) const {
+  if (n <= 0)
+    return;
   const int64_t nf = numFeatures;
   const bool scaled = !featureScale.empty();
+  // Scattered rows of a large mapped table are copied out (RowTable::readScatteredRows).
+  const bool scattered = which[n - 1] - which[0] != n - 1;
+  const bool copy = scattered && table->readScatteredRows();
+  std::vector<char> buffer(copy ? table->recordBytes() : 0);
   for (int64_t k = 0; k < n; ++k) {
     int64_t r = which[k];
     if (r < 0 || r >= rows)
       throw std::out_of_range(fmt::format("Dataset::gather: row {} of {}", r, rows));
     int64_t t = rowIndex.empty() ? r : rowIndex[r];
-    const float *src = table->features(t);
+    const char *rec = table->record(t);
+    if (copy) {
+      table->readRecord(t, buffer.data());
+      rec = buffer.data();
+    }
+    const auto *src = reinterpret_cast<const float *>(rec);
     float *dst = features + k * nf;
     if (features && scaled)
       for (int64_t j = 0; j < nf; ++j)
@@ -132,13 +143,15 @@ void Dataset::gather(const int64_t *which, int64_t n, float *features, float *ta
     else if (features)
       std::memcpy(dst, src, nf * sizeof(float));
     if (targets && table->target() == RowTarget::Float) {
-      float v = table->targetOf(t);
+      float v;
+      std::memcpy(&v, src + nf, sizeof v);
       if (!targetScale.empty())
         v = static_cast<float>((double(v) - targetScale.mean[0]) / targetScale.stddev[0]);
       targets[k] = v;
     }
     if (labels && table->target() == RowTarget::ClassId) {
-      int32_t id = table->labelOf(t);
+      int32_t id;
+      std::memcpy(&id, src + nf, sizeof id);
       if (!classOfLabel.empty()) {
         if (id < 0 || static_cast<size_t>(id) >= classOfLabel.size())
           throw dataError(path, "the data cache file for this CSV is corrupt (a class id out "
@@ -148,7 +161,7 @@ void Dataset::gather(const int64_t *which, int64_t n, float *features, float *ta
       labels[k] = id;
     }
   }
-  if (table)
+  if (!copy)
     table->noteRowsRead(n);
 }
 

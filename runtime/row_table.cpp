@@ -1,7 +1,11 @@
 #include "runtime/row_table.h"
 
+#include <cerrno>
+#include <fcntl.h>
 #include <stdexcept>
 #include <sys/mman.h>
+#include <system_error>
+#include <unistd.h>
 
 namespace nnc::runtime {
 
@@ -35,9 +39,14 @@ RowTable RowTable::fromVectors(const std::vector<float> &features, int64_t numFe
   return t;
 }
 
-RowTable RowTable::fromMapping(void *map, size_t mapBytes, const char *records, int64_t rows,
-                               int64_t numFeatures, RowTarget target) {
+RowTable RowTable::fromMapping(void *map, size_t mapBytes, int fd, const char *records,
+                               int64_t rows, int64_t numFeatures, RowTarget target) {
   RowTable t;
+  t.fd_ = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (t.fd_ < 0) {
+    munmap(map, mapBytes);
+    throw std::system_error(errno, std::generic_category(), "cannot duplicate the data file");
+  }
   t.map_ = map;
   t.mapBytes_ = mapBytes;
   t.records_ = records;
@@ -49,10 +58,11 @@ RowTable RowTable::fromMapping(void *map, size_t mapBytes, const char *records, 
 }
 
 RowTable::RowTable(RowTable &&o) noexcept
-    : memory_(std::move(o.memory_)), map_(o.map_), mapBytes_(o.mapBytes_), records_(o.records_),
-      rows_(o.rows_), numFeatures_(o.numFeatures_), target_(o.target_),
-      recordBytes_(o.recordBytes_), rowsRead_(o.rowsRead_) {
+    : memory_(std::move(o.memory_)), map_(o.map_), fd_(o.fd_), mapBytes_(o.mapBytes_),
+      records_(o.records_), rows_(o.rows_), numFeatures_(o.numFeatures_), target_(o.target_),
+      recordBytes_(o.recordBytes_), mappedSince_(o.mappedSince_) {
   o.map_ = nullptr;
+  o.fd_ = -1;
   o.mapBytes_ = 0;
   if (!map_)
     records_ = memory_.data();
@@ -61,6 +71,27 @@ RowTable::RowTable(RowTable &&o) noexcept
 RowTable::~RowTable() {
   if (map_)
     munmap(map_, mapBytes_);
+  if (fd_ >= 0)
+    close(fd_);
+}
+
+void RowTable::readRecord(int64_t row, char *out) const {
+  if (fd_ < 0) {
+    std::memcpy(out, record(row), recordBytes_);
+    return;
+  }
+  auto offset = static_cast<off_t>(record(row) - static_cast<const char *>(map_));
+  size_t done = 0;
+  while (done < recordBytes_) {
+    ssize_t k = pread(fd_, out + done, recordBytes_ - done, offset + static_cast<off_t>(done));
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0) { // the file shrank under us, or an I/O error: the mapping still reads
+      std::memcpy(out, record(row), recordBytes_);
+      return;
+    }
+    done += static_cast<size_t>(k);
+  }
 }
 
 void RowTable::releasePages() const {

@@ -19,9 +19,10 @@ public:
   static RowTable fromVectors(const std::vector<float> &features, int64_t numFeatures,
                               const std::vector<float> &targets,
                               const std::vector<int32_t> &labels);
-  /// Takes ownership of a read-only mapping of `mapBytes` bytes at `map` whose
-  /// records start at `records`.
-  static RowTable fromMapping(void *map, size_t mapBytes, const char *records, int64_t rows,
+  /// Takes ownership of a read-only mapping of `mapBytes` bytes at `map` of
+  /// the file `fd` (duplicated, for readRecord) whose records start at
+  /// `records`.
+  static RowTable fromMapping(void *map, size_t mapBytes, int fd, const char *records, int64_t rows,
                               int64_t numFeatures, RowTarget target);
   RowTable(RowTable &&o) noexcept;
   RowTable &operator=(RowTable &&) = delete;
@@ -32,9 +33,10 @@ public:
   int64_t numFeatures() const { return numFeatures_; }
   RowTarget target() const { return target_; }
   size_t recordBytes() const { return recordBytes_; }
-  const float *features(int64_t row) const {
-    return reinterpret_cast<const float *>(records_ + static_cast<size_t>(row) * recordBytes_);
+  const char *record(int64_t row) const {
+    return records_ + static_cast<size_t>(row) * recordBytes_;
   }
+  const float *features(int64_t row) const { return reinterpret_cast<const float *>(record(row)); }
   float targetOf(int64_t row) const {
     float v;
     std::memcpy(&v, features(row) + numFeatures_, sizeof v);
@@ -46,30 +48,39 @@ public:
     return v;
   }
   bool mapped() const { return map_ != nullptr; }
-  /// Counts rows read; a mapped table larger than kResidentBytes drops its
-  /// page table entries every kReleaseRows rows (the pages stay in the page
-  /// cache and fault back in cheaply), so this process's resident set stays
-  /// bounded however large the data (a shuffled pass touches every page).
+  /// Rows read one by one in no order (a shuffled batch) are best copied
+  /// with readRecord: on a mapping, each would map a whole page-cache folio
+  /// (up to 2 MiB), so the resident set would grow to the table.
+  bool readScatteredRows() const { return map_ && mapBytes_ > kResidentBytes; }
+  /// Copies record `row` (recordBytes()) to `out` by pread (mapped) or memcpy.
+  void readRecord(int64_t row, char *out) const;
+  /// Accounts for `n` rows read in file order: a mapped table larger than
+  /// kResidentBytes drops its page table entries every kResidentBytes / 2
+  /// read, so this process's resident set stays bounded however large the
+  /// data; the pages stay in the page cache.
   void noteRowsRead(int64_t n) const {
-    if (map_ && mapBytes_ > kResidentBytes && (rowsRead_ += n) >= kReleaseRows) {
-      rowsRead_ = 0;
+    if (!readScatteredRows())
+      return;
+    mappedSince_ += static_cast<size_t>(n) * recordBytes_;
+    if (mappedSince_ >= kResidentBytes / 2) {
+      mappedSince_ = 0;
       releasePages();
     }
   }
   static constexpr size_t kResidentBytes = size_t(128) << 20;
-  static constexpr int64_t kReleaseRows = 16384; // at most 64 MiB of 4 KiB pages
 
 private:
   RowTable() = default;
   void releasePages() const;
   std::vector<char> memory_;
   void *map_ = nullptr;
+  int fd_ = -1;
   size_t mapBytes_ = 0;
   const char *records_ = nullptr;
   int64_t rows_ = 0, numFeatures_ = 0;
   RowTarget target_ = RowTarget::None;
   size_t recordBytes_ = 0;
-  mutable int64_t rowsRead_ = 0;
+  mutable size_t mappedSince_ = 0;
 };
 
 } // namespace nnc::runtime
