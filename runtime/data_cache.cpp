@@ -97,6 +97,11 @@ std::string serializeMeta(const std::string &key, const DataMeta &m) {
 
 std::string errnoText(int err) { return std::generic_category().message(err); }
 
+std::string uniqueTmpPath(const std::string &final) {
+  std::random_device rd;
+  return fmt::format("{}.tmp.{}.{:08x}", final, getpid(), rd());
+}
+
 std::string cacheFile(const std::string &dir, const std::string &key) {
   // Named by what identifies the data, not the file's state: a changed CSV
   // replaces its old cache.
@@ -210,9 +215,13 @@ DataCacheWriter::DataCacheWriter(const DataCacheOptions &opts, std::string key, 
   if (!key_.empty() && !opts.dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(opts.dir, ec);
-    std::random_device rd;
-    tmpPath_ = fmt::format("{}.tmp.{}.{:08x}", cacheFile(opts.dir, key_), getpid(), rd());
-    fd_ = open(tmpPath_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    // Unnamed until finish() links it in: a run killed while parsing leaves
+    // nothing behind. Else a named temporary file, removed on errors.
+    fd_ = open(opts.dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      tmpPath_ = uniqueTmpPath(cacheFile(opts.dir, key_));
+      fd_ = open(tmpPath_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
     if (fd_ >= 0)
       dir_ = opts.dir;
     else
@@ -249,7 +258,7 @@ void DataCacheWriter::writeAll(const void *p, size_t n, uint64_t at) {
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0)
-      throw dataError(tmpPath_.empty() ? "temporary data file" : tmpPath_,
+      throw dataError(tmpPath_.empty() ? (dir_.empty() ? "temporary data file" : dir_) : tmpPath_,
                       "cannot write: " + errnoText(k < 0 ? errno : ENOSPC));
     b += k;
     n -= static_cast<size_t>(k);
@@ -285,15 +294,23 @@ CachedData DataCacheWriter::finish(DataMeta meta) {
   writeAll(m.data(), m.size(), written_);
   writeAll(&h, sizeof h, 0);
   const std::string storedKey = key_;
-  if (!tmpPath_.empty()) {
-    if (fdatasync(fd_) != 0 || std::rename(tmpPath_.c_str(), cacheFile(dir_, key_).c_str()) != 0)
-      key_.clear(); // not kept; still usable through fd_
-    else
+  if (!dir_.empty()) { // publish: complete on disk, then renamed into place
+    bool named = !tmpPath_.empty();
+    if (!named) {
+      tmpPath_ = uniqueTmpPath(cacheFile(dir_, key_));
+      named = fdatasync(fd_) == 0 && linkat(AT_FDCWD, fmt::format("/proc/self/fd/{}", fd_).c_str(),
+                                            AT_FDCWD, tmpPath_.c_str(), AT_SYMLINK_FOLLOW) == 0;
+    } else {
+      named = fdatasync(fd_) == 0;
+    }
+    if (named && std::rename(tmpPath_.c_str(), cacheFile(dir_, key_).c_str()) == 0)
       tmpPath_.clear();
+    else if (!named)
+      tmpPath_.clear(); // not kept; still usable through fd_
   }
   std::optional<CachedData> c = mapCache(fd_, h.fileBytes, storedKey);
   if (!c)
-    throw dataError(tmpPath_.empty() ? "temporary data file" : tmpPath_,
+    throw dataError(tmpPath_.empty() ? (dir_.empty() ? "temporary data file" : dir_) : tmpPath_,
                     "cannot map the data file: " + errnoText(errno));
   c->meta = std::move(meta);
   return std::move(*c);
