@@ -74,6 +74,7 @@ struct ParseState {
   int64_t breaks = 0; // line breaks consumed so far
   int64_t rowLine = 0;
   bool lastWasCR = false;
+  bool scanFields = true;   // a field of this chunk may hold a line break
   std::exception_ptr error; // from the sink, or out of memory: stop
 };
 
@@ -92,7 +93,7 @@ void onField(void *s, size_t n, void *data) {
     st.error = std::current_exception();
     return;
   }
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; st.scanFields && i < n; ++i)
     if (p[i] == '\n' || p[i] == '\r') [[unlikely]] {
       bool cr = false;
       st.breaks += countLineBreaks(p, n, cr); // line breaks inside quotes
@@ -194,6 +195,9 @@ void streamCsv(const std::string &path, CsvFieldSink &sink) {
     if (first && n >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0)
       skip = 3; // UTF-8 byte order mark
     first = false;
+    // Only a quoted field holds a line break: none can unless this chunk has
+    // a '"' or begins inside a quoted field.
+    st.scanFields = parser.p.quoted || std::memchr(buf.data() + skip, '"', n - skip) != nullptr;
     size_t done = csv_parse(&parser.p, buf.data() + skip, n - skip, onField, onRowEnd, &st);
     rethrowStop(path, st);
     if (done < n - skip) {

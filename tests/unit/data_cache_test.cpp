@@ -205,4 +205,29 @@ TEST_F(DataCache, CellsOffTheFastPath) {
             t + ":3:3: error: '1e39' in column 'y' is too large for a 32-bit float");
 }
 
+TEST_F(DataCache, QuotedLineBreaksAcrossReadChunks) {
+  // A quoted label with line breaks spans three 1 MiB reads; the chunk
+  // without a '"' that begins inside it still counts its breaks. (Seen
+  // failing, 262145 for 262153, with the scan skipped whenever a chunk has
+  // no '"'.)
+  std::string text = "a,label\n";
+  int line = 1;
+  while (text.size() < (1 << 20) - 8) {
+    text += "1,x\n";
+    ++line;
+  }
+  // The breaks are in the second chunk; the closing '"' is the last byte of
+  // the second, so the field is delivered while reading the third, which has
+  // no '"' but begins inside the quoted field.
+  size_t before = text.size() + 4 + 600000 + 9;
+  text += "2,\"y" + std::string(600000, 'z') + "\n\r\n" + std::string(6, '\n') +
+          std::string((2 << 20) - 1 - before, 'z') + "\"";
+  line += 1 + 8; // the quoted row starts on the next line and holds 8 breaks
+  text += "\n";
+  text += "3,x\n4,x\n5\n";
+  std::string p = write("q.csv", text);
+  EXPECT_EQ(dataErrorOf([&] { loadDataset(p, classification(), opts_); }),
+            p + ":" + std::to_string(line + 3) + ":1: error: row has 1 fields, expected 2");
+}
+
 } // namespace
