@@ -20,6 +20,8 @@
 // input ends it (after a last JSON line with the final report fields).
 #include "bench.h"
 
+#include "runtime/data_error.h"
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -231,6 +233,8 @@ int main(int argc, char **argv) {
   } catch (const std::logic_error &e) {
     std::cerr << "nnc-bench: internal error: " << e.what() << "\n";
     return 2;
+  } catch (const nnc::runtime::DataError &e) {
+    std::cerr << e.what() << "\n"; // "file:row:col: error: ..." already
   } catch (const std::bad_alloc &) {
     std::cerr << "nnc-bench: error: out of memory; lower --batch or the --gemm sizes (M*K + K*N + "
                  "M*N floats must fit)\n";
