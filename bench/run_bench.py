@@ -5,7 +5,8 @@
     python3 bench/run_bench.py --quick    # smoke run: 3 rounds, short runs, no 784-1024-1024-10,
                                           # no quiet-wait; prints only (--out FILE to write)
 
-What it runs, on the same nets, batch sizes, synthetic data shapes and thread counts (1 and 2):
+What it runs, on the same nets, batch sizes, synthetic data shapes and thread counts (1 and 2)
+(and the data row: reading one synthetic CSV against NumPy and pandas, bench/data_bench.py):
   nnc       build/bin/nnc-bench (tools/nnc-bench): the training step compiled as `nnc --train`
             compiles it, the inference kernel, and --gemm n,n,n for the GEMM rows;
   PyTorch   bench/peers.py (Debian python3-torch), Adam as constructed by default and with
@@ -40,6 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from benchutil import Foreign, machine_busy, wait_quiet  # noqa: E402
+from data_bench import bench_data, cpu_model, render_data  # noqa: E402
 
 PEER_ENV = ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE"]
 PEER_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -378,7 +380,7 @@ def verdict(m, load=None, threads=1):
     return "**met**" if m else "missed"
 
 
-def render(a, meta, results, gemm_rows, comp):
+def render(a, meta, results, gemm_rows, comp, data=None):
     L = []
     add = L.append
     add("# Performance: nnc against PyTorch, NumPy and oneDNN")
@@ -536,6 +538,8 @@ def render(a, meta, results, gemm_rows, comp):
                     f"{r['net']} b{r['batch']} {r['nnc_compile_ms']:.0f} ms" for r in results
                     if r["threads"] == min(x["threads"] for x in results)) + ".")
             add("")
+    if data:
+        add(render_data(data, meta.get("cpu", "?")))
     notes = os.path.join(HERE, "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:
@@ -576,6 +580,8 @@ def main():
     ap.add_argument("--gemm-sizes", type=int, nargs="*", help="GEMM-alone sizes (default "
                     "128 256 512 1024; none: skip)")
     ap.add_argument("--no-compile", action="store_true", help="skip the compile-time rows")
+    ap.add_argument("--data-size", default="200M", help="the data row's CSV (gen_csv.py --size; "
+                    "default 200M; 0: skip the row)")
     ap.add_argument("--max-wait", type=float, help="seconds to wait for a quiet machine before "
                     "each row (default 120; --quick 0)")
     ap.add_argument("--tries", type=int, default=3, help="attempts per round while others use "
@@ -602,7 +608,7 @@ def main():
             raw = json.load(f)
         for k, v in raw.get("args", {}).items():
             setattr(a, k, v)
-        text = render(a, raw["meta"], raw["nets"], raw["gemm"], raw["compile"])
+        text = render(a, raw["meta"], raw["nets"], raw["gemm"], raw["compile"], raw.get("data"))
         print(text)
         if a.out:
             with open(a.out, "w") as f:
@@ -649,11 +655,13 @@ def main():
                 gemm_rows.append(g)
                 log(f"  -> nnc {g['gflops']['nnc']:.1f} GFLOP/s, oneDNN {g['gflops']['onednn']:.1f}")
         comp = None if a.no_compile else bench_compile(a, tools)
+        data = None if a.data_size == "0" else bench_data(a.data_size, a.repeats, tools["nnc-bench"],
+                                                          tmp, log)
 
         meta = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
                 "commit": commit, "dirty": ", ".join(f"`{d}/`" for d in dirty), "command": cmd,
                 "lscpu": lscpu, "flags": flags, "busy_at_start": busy_at_start,
-                "elapsed_s": time.time() - t_start, "note": a.note,
+                "elapsed_s": time.time() - t_start, "note": a.note, "cpu": cpu_model(),
                 "opt_level": results[0]["nnc_opt_level"] if results else None}
         if results:
             pi = results[0]["peer_info"]["torch"]
@@ -668,7 +676,7 @@ def main():
                                      .replace(HERE + "/", "bench/") for c in meta["peer_commands"]]
         else:
             meta["peer_commands"] = []
-        text = render(a, meta, results, gemm_rows, comp)
+        text = render(a, meta, results, gemm_rows, comp, data)
         print(text)
         if out:
             with open(out, "w") as f:
@@ -679,7 +687,7 @@ def main():
                 args = {k: getattr(a, k) for k in ("repeats", "min_time", "gemm_min_time",
                                                    "max_wait", "tries")}
                 json.dump({"meta": meta, "args": args, "nets": results, "gemm": gemm_rows,
-                           "compile": comp}, f, indent=1)
+                           "compile": comp, "data": data}, f, indent=1)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

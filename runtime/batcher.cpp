@@ -8,27 +8,25 @@
 
 namespace nnc::runtime {
 
-Batcher::Batcher(const Dataset &d, int64_t batchSize, bool shuffle,
-                 uint64_t seed)
+Batcher::Batcher(const Dataset &d, int64_t batchSize, bool shuffle, uint64_t seed)
     : d_(d), batchSize_(batchSize), shuffle_(shuffle), rng_(seed) {
   if (batchSize < 1)
     throw dataError(d.path, fmt::format("the batch size must be at least 1, "
                                         "not {}",
                                         batchSize));
-  auto rows = static_cast<size_t>(std::max<int64_t>(d.rows, 0));
-  if (d.rows < 0 || d.numFeatures < 0 ||
-      d.features.size() != rows * static_cast<size_t>(d.numFeatures) ||
-      (!d.targets.empty() && d.targets.size() != rows) ||
-      (!d.labels.empty() && d.labels.size() != rows))
-    throw dataError(d.path, "inconsistent data set: vector sizes do not match "
-                            "rows x width");
+  if (d.rows < 0 || d.numFeatures < 0 || (d.rows > 0 && !d.table) ||
+      (d.table && d.table->numFeatures() != d.numFeatures) ||
+      (d.table && d.rowIndex.empty() && d.table->rows() != d.rows) ||
+      (!d.rowIndex.empty() && static_cast<int64_t>(d.rowIndex.size()) != d.rows))
+    throw dataError(d.path, "inconsistent data set: its rows do not match its table");
+  auto rows = static_cast<size_t>(d.rows);
   order_.resize(rows);
   for (size_t i = 0; i < rows; ++i)
     order_[i] = static_cast<int64_t>(i);
   int64_t cap = std::min<int64_t>(batchSize, d.rows);
-  features_.reserve(cap * d.numFeatures);
-  targets_.reserve(d.targets.empty() ? 0 : cap);
-  labels_.reserve(d.labels.empty() ? 0 : cap);
+  features_.resize(cap * d.numFeatures);
+  targets_.resize(d.hasRegressionTargets() ? cap : 0);
+  labels_.resize(d.hasLabels() ? cap : 0);
 }
 
 void Batcher::startEpoch() {
@@ -43,33 +41,19 @@ bool Batcher::next() {
     startEpoch();
   begin_ += size_;
   size_ = 0;
-  features_.clear();
-  targets_.clear();
-  labels_.clear();
   auto rows = static_cast<int64_t>(order_.size());
   if (begin_ >= rows)
     return false;
   size_ = std::min(batchSize_, rows - begin_);
-  const int64_t nf = d_.numFeatures;
-  for (int64_t k = begin_; k < begin_ + size_; ++k) {
-    int64_t r = order_[k];
-    auto first = d_.features.begin() + r * nf;
-    features_.insert(features_.end(), first, first + nf);
-    if (!d_.targets.empty())
-      targets_.push_back(d_.targets[r]);
-    if (!d_.labels.empty())
-      labels_.push_back(d_.labels[r]);
-  }
+  d_.gather(order_.data() + begin_, size_, features_.data(),
+            targets_.empty() ? nullptr : targets_.data(),
+            labels_.empty() ? nullptr : labels_.data());
   return true;
 }
 
-const float *Batcher::targets() const {
-  return targets_.empty() ? nullptr : targets_.data();
-}
+const float *Batcher::targets() const { return targets_.empty() ? nullptr : targets_.data(); }
 
-const int32_t *Batcher::labels() const {
-  return labels_.empty() ? nullptr : labels_.data();
-}
+const int32_t *Batcher::labels() const { return labels_.empty() ? nullptr : labels_.data(); }
 
 int64_t Batcher::batchesPerEpoch() const {
   auto rows = static_cast<int64_t>(order_.size());

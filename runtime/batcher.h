@@ -1,6 +1,7 @@
 // Mini-batches of a Dataset: each epoch visits every row once (seeded shuffle
-// or file order), batchSize rows and a smaller last batch. Buffers: features
-// size() x numFeatures, targets size() x 1, labels size(). Errors: DataError.
+// or file order), batchSize rows and a smaller last batch, gathered (and
+// standardized) from the data set's rows. Buffers: features size() x
+// numFeatures, targets size() x 1, labels size(). Errors: DataError.
 #pragma once
 #include "runtime/dataset.h"
 

@@ -9,6 +9,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <exception>
 #include <memory>
 #include <new>
 #include <sys/stat.h>
@@ -19,24 +21,18 @@ namespace {
 
 std::string errnoText(int err) { return std::generic_category().message(err); }
 
-std::string readWholeFile(const std::string &path) {
+using File = std::unique_ptr<FILE, int (*)(FILE *)>;
+
+File openForReading(const std::string &path) {
   if (path.empty())
     throw dataError("<empty path>", "cannot open: no file name given");
-  std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen(path.c_str(), "rb"),
-                                           &std::fclose);
+  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f)
     throw dataError(path, "cannot open: " + errnoText(errno));
   struct stat st {};
   if (fstat(fileno(f.get()), &st) == 0 && S_ISDIR(st.st_mode))
     throw dataError(path, "cannot read: " + errnoText(EISDIR));
-  std::string text;
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0)
-    text.append(buf, n);
-  if (std::ferror(f.get()))
-    throw dataError(path, "cannot read: " + errnoText(errno));
-  return text;
+  return f;
 }
 
 /// Line breaks in [p, p+n): LF, CRLF and a lone CR each count once.
@@ -55,47 +51,67 @@ int64_t countLineBreaks(const char *p, size_t n, bool &lastWasCR) {
   return k;
 }
 
+/// 1-based line of byte `offset` of the file (error path only: reads again).
+int64_t lineAtOffset(const std::string &path, uint64_t offset) {
+  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  int64_t breaks = 0;
+  bool cr = false;
+  char buf[1 << 16];
+  while (f && offset > 0) {
+    size_t n = std::fread(buf, 1, std::min<uint64_t>(sizeof buf, offset), f.get());
+    if (n == 0)
+      break;
+    breaks += countLineBreaks(buf, n, cr);
+    offset -= n;
+  }
+  return breaks + 1;
+}
+
 // State shared with libcsv's C callbacks; they must not throw.
 struct ParseState {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int64_t> lines;
-  std::vector<std::string> current;
+  CsvFieldSink *sink = nullptr;
+  size_t fields = 0;  // fields of the current row so far
   int64_t breaks = 0; // line breaks consumed so far
   int64_t rowLine = 0;
   bool lastWasCR = false;
-  bool outOfMemory = false;
+  bool scanFields = true;   // a field of this chunk may hold a line break
+  std::exception_ptr error; // from the sink, or out of memory: stop
 };
 
 void onField(void *s, size_t n, void *data) {
   auto &st = *static_cast<ParseState *>(data);
+  if (st.error)
+    return;
   const char *p = s ? static_cast<const char *>(s) : "";
   if (s == nullptr)
     n = 0;
+  if (st.fields == 0)
+    st.rowLine = st.breaks + 1;
   try {
-    if (st.current.empty())
-      st.rowLine = st.breaks + 1;
-    st.current.emplace_back(p, n);
-  } catch (const std::bad_alloc &) {
-    st.outOfMemory = true;
+    st.sink->field(std::string_view(p, n), st.fields++, st.rowLine);
+  } catch (...) {
+    st.error = std::current_exception();
+    return;
   }
-  bool cr = false;
-  st.breaks += countLineBreaks(p, n, cr); // line breaks inside quotes
+  for (size_t i = 0; st.scanFields && i < n; ++i)
+    if (p[i] == '\n' || p[i] == '\r') [[unlikely]] {
+      bool cr = false;
+      st.breaks += countLineBreaks(p, n, cr); // line breaks inside quotes
+      break;
+    }
   st.lastWasCR = false;
 }
 
 void onRowEnd(int c, void *data) {
   auto &st = *static_cast<ParseState *>(data);
-  if (!st.current.empty()) { // blank lines have no fields
-    size_t width = st.current.size();
+  if (st.fields > 0 && !st.error) { // blank lines have no fields
     try {
-      st.rows.push_back(std::move(st.current));
-      st.lines.push_back(st.rowLine);
-      st.current.clear();
-      st.current.reserve(width); // rows are usually as wide as the last one
-    } catch (const std::bad_alloc &) {
-      st.outOfMemory = true;
+      st.sink->rowEnd(st.fields, st.rowLine);
+    } catch (...) {
+      st.error = std::current_exception();
     }
   }
+  st.fields = 0;
   if (c == '\r') {
     ++st.breaks;
     st.lastWasCR = true;
@@ -106,6 +122,33 @@ void onRowEnd(int c, void *data) {
   }
 }
 
+/// Whole rows for forEachCsvRow.
+class RowCollector final : public CsvFieldSink {
+public:
+  explicit RowCollector(const std::function<void(const CsvRow &)> &onRow) : onRow_(onRow) {}
+  void field(std::string_view cell, size_t, int64_t) override {
+    arena_.append(cell);
+    ends_.push_back(arena_.size());
+  }
+  void rowEnd(size_t, int64_t line) override {
+    cells_.clear();
+    size_t begin = 0;
+    for (size_t e : ends_) {
+      cells_.emplace_back(arena_.data() + begin, e - begin);
+      begin = e;
+    }
+    ends_.clear();
+    onRow_(CsvRow{line, cells_});
+    arena_.clear();
+  }
+
+private:
+  const std::function<void(const CsvRow &)> &onRow_;
+  std::string arena_;        // the current row's fields, back to back
+  std::vector<size_t> ends_; // end of each field in arena_
+  std::vector<std::string_view> cells_;
+};
+
 struct CsvParser {
   csv_parser p{};
   CsvParser() { csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL); }
@@ -114,40 +157,69 @@ struct CsvParser {
   CsvParser &operator=(const CsvParser &) = delete;
 };
 
-ParseState parse(const std::string &path, std::string_view text) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") // UTF-8 byte order mark
-    text.remove_prefix(3);
-  ParseState st;
-  CsvParser parser;
-  size_t done =
-      csv_parse(&parser.p, text.data(), text.size(), onField, onRowEnd, &st);
-  if (st.outOfMemory)
+void rethrowStop(const std::string &path, ParseState &st) {
+  if (!st.error)
+    return;
+  try {
+    std::rethrow_exception(st.error);
+  } catch (const std::bad_alloc &) {
     throw dataError(path, "out of memory while reading the file");
-  if (done < text.size()) {
-    int err = csv_error(&parser.p);
-    if (err != CSV_EPARSE)
-      throw dataError(path, std::string("cannot parse: ") + csv_strerror(err));
-    bool cr = false;
-    int64_t line = 1 + countLineBreaks(text.data(), done, cr);
-    auto col = static_cast<int64_t>(st.current.size()) + 1;
-    throw dataError(path, line, col,
-                    text[done] == '"'
-                        ? "a '\"' inside an unquoted field (quote the whole "
-                          "field and double the '\"' inside it)"
-                        : "text after the closing '\"' of a quoted field");
   }
-  if (csv_fini(&parser.p, onField, onRowEnd, &st) != 0) {
-    int64_t line = st.current.empty() ? st.breaks + 1 : st.rowLine;
-    auto col = static_cast<int64_t>(st.current.size()) + 1;
-    throw dataError(path, line, col,
-                    "quoted field is never closed (missing '\"')");
-  }
-  if (st.outOfMemory)
-    throw dataError(path, "out of memory while reading the file");
-  return st;
 }
 
 bool isNumber(const std::string &cell) { return parseNumber(cell).has_value(); }
+
+} // namespace
+
+void forEachCsvRow(const std::string &path, const std::function<void(const CsvRow &)> &onRow) {
+  RowCollector rows(onRow);
+  streamCsv(path, rows);
+}
+
+void streamCsv(const std::string &path, CsvFieldSink &sink) {
+  File f = openForReading(path);
+  ParseState st;
+  st.sink = &sink;
+  CsvParser parser;
+  std::vector<char> buf(1 << 20);
+  uint64_t offset = 0; // of buf[0] in the file
+  bool first = true;
+  for (;;) {
+    size_t n = std::fread(buf.data(), 1, buf.size(), f.get());
+    if (n == 0) {
+      if (std::ferror(f.get()))
+        throw dataError(path, "cannot read: " + errnoText(errno));
+      break;
+    }
+    size_t skip = 0;
+    if (first && n >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0)
+      skip = 3; // UTF-8 byte order mark
+    first = false;
+    // Only a quoted field holds a line break: none can unless this chunk has
+    // a '"' or begins inside a quoted field.
+    st.scanFields = parser.p.quoted || std::memchr(buf.data() + skip, '"', n - skip) != nullptr;
+    size_t done = csv_parse(&parser.p, buf.data() + skip, n - skip, onField, onRowEnd, &st);
+    rethrowStop(path, st);
+    if (done < n - skip) {
+      int err = csv_error(&parser.p);
+      if (err != CSV_EPARSE)
+        throw dataError(path, std::string("cannot parse: ") + csv_strerror(err));
+      int64_t line = lineAtOffset(path, offset + skip + done);
+      auto col = static_cast<int64_t>(st.fields) + 1;
+      throw dataError(path, line, col,
+                      buf[skip + done] == '"' ? "a '\"' inside an unquoted field (quote the whole "
+                                                "field and double the '\"' inside it)"
+                                              : "text after the closing '\"' of a quoted field");
+    }
+    offset += n;
+  }
+  if (csv_fini(&parser.p, onField, onRowEnd, &st) != 0) {
+    int64_t line = st.fields == 0 ? st.breaks + 1 : st.rowLine;
+    auto col = static_cast<int64_t>(st.fields) + 1;
+    throw dataError(path, line, col, "quoted field is never closed (missing '\"')");
+  }
+  rethrowStop(path, st);
+}
 
 bool firstRowIsHeader(const std::vector<std::vector<std::string>> &rows) {
   const auto &first = rows[0];
@@ -158,7 +230,7 @@ bool firstRowIsHeader(const std::vector<std::vector<std::string>> &rows) {
     return false;
   if (!anyNumber || rows.size() == 1)
     return true;
-  size_t last = std::min<size_t>(rows.size(), 101);
+  size_t last = std::min<size_t>(rows.size(), kHeaderProbeRows);
   for (size_t j = 0; j < first.size(); ++j) {
     if (isNumber(first[j]))
       continue;
@@ -168,8 +240,6 @@ bool firstRowIsHeader(const std::vector<std::vector<std::string>> &rows) {
   }
   return false;
 }
-
-} // namespace
 
 std::optional<double> parseNumber(std::string_view cell) {
   auto isBlank = [](char c) { return c == ' ' || c == '\t'; };
@@ -188,8 +258,7 @@ std::optional<double> parseNumber(std::string_view cell) {
   auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), v);
   if (end != cell.data() + cell.size())
     return std::nullopt;
-  if (ec ==
-      std::errc::result_out_of_range) // over- or underflow: as strtod does
+  if (ec == std::errc::result_out_of_range) // over- or underflow: as strtod does
     return std::strtod(std::string(cell).c_str(), nullptr);
   if (ec != std::errc())
     return std::nullopt;
@@ -229,32 +298,34 @@ std::string displayCell(std::string_view cell) {
 }
 
 CsvTable readCsv(const std::string &path) {
-  std::string text = readWholeFile(path);
-  ParseState st = parse(path, text);
-  text = std::string(); // free early: the table can be large
-  if (st.rows.empty())
+  std::vector<std::vector<std::string>> rows;
+  std::vector<int64_t> lines;
+  forEachCsvRow(path, [&](const CsvRow &r) {
+    rows.emplace_back(r.cells.begin(), r.cells.end());
+    lines.push_back(r.line);
+  });
+  if (rows.empty())
     throw dataError(path, "the file is empty");
 
   CsvTable t;
   t.path = path;
-  size_t width = st.rows[0].size();
-  for (size_t i = 1; i < st.rows.size(); ++i)
-    if (st.rows[i].size() != width)
-      throw dataError(path, st.lines[i], 1,
-                      fmt::format("row has {} fields, expected {}",
-                                  st.rows[i].size(), width));
+  size_t width = rows[0].size();
+  for (size_t i = 1; i < rows.size(); ++i)
+    if (rows[i].size() != width)
+      throw dataError(path, lines[i], 1,
+                      fmt::format("row has {} fields, expected {}", rows[i].size(), width));
 
-  t.hasHeader = firstRowIsHeader(st.rows);
+  t.hasHeader = firstRowIsHeader(rows);
   size_t firstData = t.hasHeader ? 1 : 0;
   for (size_t j = 0; j < width; ++j) {
-    std::string name = t.hasHeader ? st.rows[0][j] : std::string();
+    std::string name = t.hasHeader ? rows[0][j] : std::string();
     t.columns.push_back(name.empty() ? fmt::format("col{}", j + 1) : name);
   }
-  if (st.rows.size() <= firstData)
+  if (rows.size() <= firstData)
     throw dataError(path, "the file has a header but no data rows");
-  t.rows.assign(std::make_move_iterator(st.rows.begin() + firstData),
-                std::make_move_iterator(st.rows.end()));
-  t.lineOfRow.assign(st.lines.begin() + firstData, st.lines.end());
+  t.rows.assign(std::make_move_iterator(rows.begin() + firstData),
+                std::make_move_iterator(rows.end()));
+  t.lineOfRow.assign(lines.begin() + firstData, lines.end());
   return t;
 }
 

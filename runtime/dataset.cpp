@@ -1,120 +1,35 @@
 #include "runtime/dataset.h"
 
+#include "runtime/csv_ingest.h"
 #include "runtime/csv_table.h"
 #include "runtime/data_error.h"
-#include "support/spelling.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <limits>
-#include <map>
 #include <stdexcept>
 #include <unordered_map>
 
 namespace nnc::runtime {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char &c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-/// "'a', 'b', 'c'", at most `limit` names then "and N more".
-std::string nameList(const std::vector<std::string> &names, size_t limit = 10) {
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < limit; ++i)
-    out += (i ? ", '" : "'") + displayCell(names[i]) + "'";
-  if (names.size() > limit)
-    out += fmt::format(" and {} more", names.size() - limit);
-  return out;
-}
-
 std::string plural(int64_t n, const char *word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
-size_t findColumn(const CsvTable &t, const std::string &name) {
-  std::vector<size_t> hits;
-  for (size_t j = 0; j < t.columns.size(); ++j)
-    if (t.columns[j] == name)
-      hits.push_back(j);
-  if (hits.size() == 1)
-    return hits[0];
-  if (hits.size() > 1)
-    throw dataError(t.path,
-                    fmt::format("column name '{}' is ambiguous: "
-                                "columns {} and {} both have it",
-                                displayCell(name), hits[0] + 1, hits[1] + 1));
-  std::string msg = fmt::format("no column named '{}'", displayCell(name));
-  std::string best = support::closestName(name, t.columns, /*ignoreCase=*/true);
-  if (!best.empty())
-    msg += fmt::format(" (did you mean '{}'?)", displayCell(best));
-  msg += t.hasHeader ? "; the columns are "
-                     : "; the file has no header row, "
-                       "so the columns are ";
-  msg += nameList(t.columns);
-  throw dataError(t.path, msg);
-}
-
-bool looksLikeLabelName(const std::string &name) {
-  static const char *const kNames[] = {"label", "labels",  "target",
-                                       "class", "species", "y"};
-  std::string l = lower(name);
-  return std::any_of(std::begin(kNames), std::end(kNames),
-                     [&](const char *k) { return l == k; });
-}
-
-std::string notANumberHint(std::string_view cell, bool isTarget) {
-  std::string l = lower(cell);
-  if (l.empty() || l == "na" || l == "n/a" || l == "null" || l == "none" ||
-      l == "?" || l == "-" || l == "missing")
-    return " (a missing value? remove or fill such rows first)";
-  if (cell.find(';') != cell.npos || cell.find('\t') != cell.npos)
-    return " (fields must be separated by ',', not ';' or tabs)";
-  if (cell.find(',') != cell.npos)
-    return " (use '.' as the decimal point)";
-  if (isTarget)
-    return " (the target of a regression must be numeric; text labels need a "
-           "classifier)";
-  return "";
-}
-
-/// The cell as a finite float, else DataError at line:col.
-float cellToFloat(const CsvTable &t, size_t row, size_t col, bool isTarget) {
-  const std::string &cell = t.rows[row][col];
-  auto where = [&](const std::string &what) {
-    return dataError(t.path, t.lineOfRow[row], static_cast<int64_t>(col) + 1,
-                     what);
-  };
-  std::optional<double> v = parseNumber(cell);
-  if (!v)
-    throw where(fmt::format("'{}' in column '{}' is not a number{}",
-                            displayCell(cell), displayCell(t.columns[col]),
-                            notANumberHint(cell, isTarget)));
-  if (!std::isfinite(*v))
-    throw where(fmt::format("'{}' in column '{}' is not a finite number",
-                            displayCell(cell), displayCell(t.columns[col])));
-  if (std::abs(*v) > std::numeric_limits<float>::max())
-    throw where(
-        fmt::format("'{}' in column '{}' is too large for a 32-bit float",
-                    displayCell(cell), displayCell(t.columns[col])));
-  return static_cast<float>(*v);
+/// "'a', 'b', 'c'", at most 10 names then "and N more".
+std::string nameList(const std::vector<std::string> &names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < 10; ++i)
+    out += (i ? ", '" : "'") + displayCell(names[i]) + "'";
+  if (names.size() > 10)
+    out += fmt::format(" and {} more", names.size() - 10);
+  return out;
 }
 
 /// Distinct labels, numerically sorted if all are numbers, else by bytes.
-std::vector<std::string> discoverClasses(const CsvTable &t, size_t col) {
-  std::vector<std::string> names;
-  {
-    std::unordered_map<std::string_view, bool> seen;
-    for (const auto &r : t.rows)
-      if (seen.emplace(r[col], true).second)
-        names.push_back(r[col]);
-  }
+std::vector<std::string> sortedClasses(std::vector<std::string> names) {
   std::vector<std::pair<double, std::string>> numeric;
   for (const auto &n : names) {
     std::optional<double> v = parseNumber(n);
@@ -130,186 +45,193 @@ std::vector<std::string> discoverClasses(const CsvTable &t, size_t col) {
   return names;
 }
 
-void loadLabels(const CsvTable &t, size_t col, const DatasetSpec &spec,
-                Dataset &d) {
-  for (size_t i = 0; i < t.rows.size(); ++i)
-    if (t.rows[i][col].empty())
-      throw dataError(t.path, t.lineOfRow[i], static_cast<int64_t>(col) + 1,
-                      fmt::format("empty label in column '{}'",
-                                  displayCell(t.columns[col])));
+/// Class names and the table-id -> class-id map; unknown labels are errors
+/// at their first occurrence.
+void assignClasses(const DataMeta &m, const DatasetSpec &spec, Dataset &d) {
   bool fixed = !spec.classNames.empty();
-  d.classNames = fixed ? spec.classNames : discoverClasses(t, col);
+  d.classNames = fixed ? spec.classNames : sortedClasses(m.labelNames);
   if (d.classNames.size() > static_cast<size_t>(INT32_MAX))
-    throw dataError(t.path, "too many classes");
+    throw dataError(d.path, "too many classes");
   std::unordered_map<std::string_view, int32_t> id;
   for (size_t k = 0; k < d.classNames.size(); ++k)
     if (!id.emplace(d.classNames[k], static_cast<int32_t>(k)).second)
-      throw dataError(t.path, fmt::format("class name '{}' is given twice",
-                                          displayCell(d.classNames[k])));
-  d.labels.reserve(t.rows.size());
-  for (size_t i = 0; i < t.rows.size(); ++i) {
-    auto it = id.find(t.rows[i][col]);
-    if (it == id.end())
-      throw dataError(
-          t.path, t.lineOfRow[i], static_cast<int64_t>(col) + 1,
-          fmt::format("label '{}' in column '{}' is not one of the {} known "
-                      "{} ({})",
-                      displayCell(t.rows[i][col]), displayCell(t.columns[col]),
-                      d.classNames.size(),
-                      d.classNames.size() == 1 ? "class" : "classes",
-                      nameList(d.classNames)));
-    d.labels.push_back(it->second);
+      throw dataError(d.path,
+                      fmt::format("class name '{}' is given twice", displayCell(d.classNames[k])));
+  int64_t unknown = -1; // the label first seen earliest among unknown ones
+  for (size_t k = 0; k < m.labelNames.size(); ++k) {
+    auto it = id.find(m.labelNames[k]);
+    d.classOfLabel.push_back(it == id.end() ? -1 : it->second);
+    if (it == id.end() && (unknown < 0 || m.labelLines[k] < m.labelLines[unknown]))
+      unknown = static_cast<int64_t>(k);
   }
+  if (unknown >= 0)
+    throw dataError(d.path, m.labelLines[unknown], m.labelColumn,
+                    fmt::format("label '{}' in column '{}' is not one of the {} known {} ({})",
+                                displayCell(m.labelNames[unknown]), displayCell(m.labelName),
+                                d.classNames.size(), d.classNames.size() == 1 ? "class" : "classes",
+                                nameList(d.classNames)));
+}
+
+/// What of the spec shapes the records (not classNames: ids are mapped later).
+std::string specKey(const DatasetSpec &s) {
+  std::string k =
+      fmt::format("label={} class={} expect={} optional={} features=", s.labelColumn.size(),
+                  s.classification, s.expectedFeatures, s.labelOptional);
+  k += s.labelColumn + "\x1f";
+  for (const auto &f : s.featureColumns)
+    k += std::to_string(f.size()) + ":" + f;
+  return k;
 }
 
 } // namespace
 
-Dataset loadDataset(const std::string &path, const DatasetSpec &spec) {
+Dataset loadDataset(const std::string &path, const DatasetSpec &spec,
+                    const DataCacheOptions &cache) {
   if (!spec.classification && spec.targetWidth != 1)
     throw dataError(path, fmt::format("a regression target width of {} is not "
                                       "supported; it must be 1",
                                       spec.targetWidth));
-  CsvTable t = readCsv(path);
-  size_t ncol = t.columns.size();
-
-  size_t labelCol = ncol - 1;
-  bool noLabel = false;
-  if (spec.labelOptional) {
-    if (!spec.labelColumn.empty())
-      noLabel = std::find(t.columns.begin(), t.columns.end(), spec.labelColumn) == t.columns.end();
-    else if (spec.featureColumns.empty())
-      noLabel = spec.expectedFeatures == (int64_t)ncol;
-    else
-      noLabel = std::find(spec.featureColumns.begin(), spec.featureColumns.end(),
-                          t.columns[ncol - 1]) != spec.featureColumns.end();
-  }
-  if (noLabel) {
-    labelCol = ncol; // none
-  } else if (!spec.labelColumn.empty()) {
-    labelCol = findColumn(t, spec.labelColumn);
-  } else if (t.hasHeader && ncol > 1 && looksLikeLabelName(t.columns[0]) &&
-             !looksLikeLabelName(t.columns[ncol - 1])) {
-    throw dataError(path,
-                    fmt::format("the label defaults to the last column '{}', "
-                                "but the first column is named '{}'; name the "
-                                "label column explicitly",
-                                displayCell(t.columns[ncol - 1]),
-                                displayCell(t.columns[0])));
-  }
-
-  std::vector<size_t> featureCols;
-  if (spec.featureColumns.empty()) {
-    for (size_t j = 0; j < ncol; ++j)
-      if (j != labelCol)
-        featureCols.push_back(j);
-  } else {
-    for (const auto &name : spec.featureColumns) {
-      size_t j = findColumn(t, name);
-      if (j == labelCol)
-        throw dataError(path, fmt::format("column '{}' is the label; it cannot "
-                                          "also be a feature",
-                                          displayCell(name)));
-      if (std::find(featureCols.begin(), featureCols.end(), j) !=
-          featureCols.end())
-        throw dataError(path, fmt::format("feature column '{}' is listed twice",
-                                          displayCell(name)));
-      featureCols.push_back(j);
-    }
-  }
-  auto nf = static_cast<int64_t>(featureCols.size());
-  std::string which;
-  if (!spec.featureColumns.empty())
-    which = "the columns named as features";
-  else if (noLabel)
-    which = "all columns; no label column";
-  else if (spec.labelColumn.empty())
-    which = fmt::format("all columns but the last, '{}'",
-                        displayCell(t.columns[labelCol]));
-  else
-    which = fmt::format("all columns but the label '{}'",
-                        displayCell(t.columns[labelCol]));
-  if (spec.expectedFeatures >= 0 && nf != spec.expectedFeatures)
-    throw dataError(
-        path, fmt::format("the model's input{}{} has {} but {} provides {} "
-                          "({})",
-                          spec.inputName.empty() ? "" : " ", spec.inputName,
-                          plural(spec.expectedFeatures, "feature"), path,
-                          plural(nf, "feature column"), which));
-  if (nf == 0 && noLabel)
-    throw dataError(path, "no feature columns");
-  if (nf == 0) {
-    const std::string &only = t.columns[labelCol];
-    bool otherSeparator = only.find_first_of(";\t") != std::string::npos;
-    throw dataError(path, fmt::format("no feature columns: the file has only "
-                                      "the label column '{}'{}",
-                                      displayCell(only),
-                                      otherSeparator
-                                          ? " (fields must be separated by "
-                                            "',', not ';' or tabs)"
-                                          : ""));
-  }
-
+  uint64_t bytes = 0;
+  std::string key = dataCacheKey(path, specKey(spec), bytes);
+  if (bytes < cache.minBytes || cache.dir.empty())
+    key.clear();
+  std::optional<CachedData> c = openDataCache(cache, key);
+  if (!c)
+    c = ingestCsv(path, spec, cache, key);
+  const DataMeta &m = c->meta;
   Dataset d;
   d.path = path;
-  d.rows = static_cast<int64_t>(t.rows.size());
-  d.numFeatures = nf;
-  d.hasHeader = t.hasHeader;
-  if (!noLabel)
-    d.labelName = t.columns[labelCol];
-  for (size_t j : featureCols)
-    d.featureNames.push_back(t.columns[j]);
-  d.features.reserve(t.rows.size() * featureCols.size());
-  for (size_t i = 0; i < t.rows.size(); ++i)
-    for (size_t j : featureCols)
-      d.features.push_back(cellToFloat(t, i, j, false));
-  if (noLabel || spec.labelOptional) { // prediction: a label column present is not read
+  d.rows = m.rows;
+  d.numFeatures = m.numFeatures;
+  d.featureNames = m.featureNames;
+  d.hasHeader = m.hasHeader;
+  d.labelName = m.labelName;
+  d.table = c->table;
+  if (m.target == RowTarget::ClassId)
+    assignClasses(m, spec, d);
+  else
     d.classNames = spec.classNames;
-  } else if (spec.classification) {
-    loadLabels(t, labelCol, spec, d);
-  } else {
-    d.targets.reserve(t.rows.size());
-    for (size_t i = 0; i < t.rows.size(); ++i)
-      d.targets.push_back(cellToFloat(t, i, labelCol, true));
+  return d;
+}
+
+void Dataset::gather(const int64_t *which, int64_t n, float *features, float *targets,
+                     int32_t *labels) const {
+  if (n <= 0)
+    return;
+  const int64_t nf = numFeatures;
+  const bool scaled = !featureScale.empty();
+  // Scattered rows of a large mapped table are copied out (RowTable::readScatteredRows).
+  const bool scattered = which[n - 1] - which[0] != n - 1;
+  const bool copy = scattered && table->readScatteredRows();
+  std::vector<char> buffer(copy ? table->recordBytes() : 0);
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t r = which[k];
+    if (r < 0 || r >= rows)
+      throw std::out_of_range(fmt::format("Dataset::gather: row {} of {}", r, rows));
+    int64_t t = rowIndex.empty() ? r : rowIndex[r];
+    const char *rec = table->record(t);
+    if (copy) {
+      table->readRecord(t, buffer.data());
+      rec = buffer.data();
+    }
+    const auto *src = reinterpret_cast<const float *>(rec);
+    float *dst = features + k * nf;
+    if (features && scaled)
+      for (int64_t j = 0; j < nf; ++j)
+        dst[j] =
+            static_cast<float>((double(src[j]) - featureScale.mean[j]) / featureScale.stddev[j]);
+    else if (features)
+      std::memcpy(dst, src, nf * sizeof(float));
+    if (targets && table->target() == RowTarget::Float) {
+      float v;
+      std::memcpy(&v, src + nf, sizeof v);
+      if (!targetScale.empty())
+        v = static_cast<float>((double(v) - targetScale.mean[0]) / targetScale.stddev[0]);
+      targets[k] = v;
+    }
+    if (labels && table->target() == RowTarget::ClassId) {
+      int32_t id;
+      std::memcpy(&id, src + nf, sizeof id);
+      if (!classOfLabel.empty()) {
+        if (id < 0 || static_cast<size_t>(id) >= classOfLabel.size())
+          throw dataError(path, "the data cache file for this CSV is corrupt (a class id out "
+                                "of range); delete it and run again");
+        id = classOfLabel[id];
+      }
+      labels[k] = id;
+    }
   }
+  if (!copy)
+    table->noteRowsRead(n);
+}
+
+void Dataset::gatherRange(int64_t first, int64_t n, float *features, float *targets,
+                          int32_t *labels) const {
+  constexpr int64_t kStep = 256;
+  int64_t which[kStep];
+  for (int64_t done = 0; done < n; done += kStep) {
+    int64_t m = std::min(kStep, n - done);
+    for (int64_t k = 0; k < m; ++k)
+      which[k] = first + done + k;
+    gather(which, m, features ? features + done * numFeatures : nullptr,
+           targets ? targets + done : nullptr, labels ? labels + done : nullptr);
+  }
+}
+
+std::vector<float> Dataset::featureMatrix() const {
+  std::vector<float> out(static_cast<size_t>(rows * numFeatures));
+  gatherRange(0, rows, out.data(), nullptr, nullptr);
+  return out;
+}
+
+std::vector<float> Dataset::targetVector() const {
+  if (!hasRegressionTargets())
+    return {};
+  std::vector<float> out(static_cast<size_t>(rows));
+  gatherRange(0, rows, nullptr, out.data(), nullptr);
+  return out;
+}
+
+std::vector<int32_t> Dataset::labelVector() const {
+  if (!hasLabels())
+    return {};
+  std::vector<int32_t> out(static_cast<size_t>(rows));
+  gatherRange(0, rows, nullptr, nullptr, out.data());
+  return out;
+}
+
+Dataset Dataset::fromVectors(const std::vector<float> &features, int64_t numFeatures,
+                             const std::vector<float> &targets,
+                             const std::vector<int32_t> &labels) {
+  Dataset d;
+  d.table = std::make_shared<const RowTable>(
+      RowTable::fromVectors(features, numFeatures, targets, labels));
+  d.rows = d.table->rows();
+  d.numFeatures = numFeatures;
+  for (int64_t j = 0; j < numFeatures; ++j)
+    d.featureNames.push_back(fmt::format("col{}", j + 1));
   return d;
 }
 
 Dataset takeRows(const Dataset &d, const std::vector<int64_t> &rowIndices) {
-  Dataset out;
-  out.path = d.path;
-  out.numFeatures = d.numFeatures;
-  out.featureNames = d.featureNames;
-  out.hasHeader = d.hasHeader;
-  out.labelName = d.labelName;
-  out.classNames = d.classNames;
-  out.rows = static_cast<int64_t>(rowIndices.size());
-  bool hasTargets = d.targets.size() == static_cast<size_t>(d.rows);
-  bool hasLabels = d.labels.size() == static_cast<size_t>(d.rows);
-  if (d.features.size() != static_cast<size_t>(d.rows * d.numFeatures))
-    throw std::invalid_argument(
-        "takeRows: features size is not rows x numFeatures");
-  out.features.reserve(rowIndices.size() * d.numFeatures);
+  Dataset out = d;
+  out.rowIndex.clear();
+  out.rowIndex.reserve(rowIndices.size());
   for (int64_t r : rowIndices) {
     if (r < 0 || r >= d.rows)
       throw std::out_of_range(fmt::format("takeRows: row {} of {}", r, d.rows));
-    auto first = d.features.begin() + r * d.numFeatures;
-    out.features.insert(out.features.end(), first, first + d.numFeatures);
-    if (hasTargets)
-      out.targets.push_back(d.targets[r]);
-    if (hasLabels)
-      out.labels.push_back(d.labels[r]);
+    out.rowIndex.push_back(d.rowIndex.empty() ? r : d.rowIndex[r]);
   }
+  out.rows = static_cast<int64_t>(rowIndices.size());
   return out;
 }
 
-std::pair<Dataset, Dataset> splitHoldout(const Dataset &d, double fraction,
-                                         uint64_t seed) {
+std::pair<Dataset, Dataset> splitHoldout(const Dataset &d, double fraction, uint64_t seed) {
   if (!(fraction >= 0 && fraction < 1))
     throw dataError(d.path, fmt::format("the validation fraction must be in "
                                         "[0, 1), not {}",
                                         fraction));
-  auto held = static_cast<int64_t>(
-      std::llround(fraction * static_cast<double>(d.rows)));
+  auto held = static_cast<int64_t>(std::llround(fraction * static_cast<double>(d.rows)));
   if (fraction > 0 && held == 0)
     held = 1;
   if (held >= d.rows)

@@ -9,25 +9,34 @@
 namespace nnc::runtime {
 namespace {
 
-/// Column statistics of a rows x width row-major matrix, in double.
-Standardizer columnStats(const std::string &path, const std::vector<float> &x,
-                         int64_t rows, int64_t width) {
+/// Column statistics of `width` values per row, read `chunk` rows at a time
+/// by read(first, n, out), in double: two passes (mean, then squared
+/// deviations), as numerically stable as the data allows.
+template <class Read>
+Standardizer columnStats(const std::string &path, int64_t rows, int64_t width, Read read) {
   if (rows <= 0)
     throw dataError(path, "cannot fit a standardizer on 0 rows");
-  if (x.size() != static_cast<size_t>(rows * width))
-    throw dataError(path, "cannot fit a standardizer: data size is not "
-                          "rows x width");
+  constexpr int64_t kChunk = 4096;
+  std::vector<float> x(static_cast<size_t>(kChunk * width));
   std::vector<double> sum(width, 0.0), sq(width, 0.0);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < width; ++j)
-      sum[j] += x[i * width + j];
+  for (int64_t first = 0; first < rows; first += kChunk) {
+    int64_t n = std::min(kChunk, rows - first);
+    read(first, n, x.data());
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < width; ++j)
+        sum[j] += x[i * width + j];
+  }
   for (int64_t j = 0; j < width; ++j)
     sum[j] /= static_cast<double>(rows); // now the mean
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < width; ++j) {
-      double dev = x[i * width + j] - sum[j];
-      sq[j] += dev * dev;
-    }
+  for (int64_t first = 0; first < rows; first += kChunk) {
+    int64_t n = std::min(kChunk, rows - first);
+    read(first, n, x.data());
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < width; ++j) {
+        double dev = x[i * width + j] - sum[j];
+        sq[j] += dev * dev;
+      }
+  }
   Standardizer s;
   for (int64_t j = 0; j < width; ++j) {
     double sd = std::sqrt(sq[j] / static_cast<double>(rows));
@@ -40,42 +49,47 @@ Standardizer columnStats(const std::string &path, const std::vector<float> &x,
   return s;
 }
 
-void standardize(const std::string &path, std::vector<float> &x, int64_t rows,
-                 const std::vector<float> &mean,
-                 const std::vector<float> &stddev) {
-  auto width = static_cast<int64_t>(mean.size());
-  if (stddev.size() != mean.size() ||
-      x.size() != static_cast<size_t>(rows * width))
-    throw dataError(path, fmt::format("the standardizer has {} columns but the "
-                                      "data has {} values per row",
-                                      width, rows ? x.size() / rows : 0));
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < width; ++j) {
-      float &v = x[i * width + j];
-      v = static_cast<float>((double(v) - mean[j]) / stddev[j]);
-    }
+/// `d` as it is in the file (no scaling yet).
+Dataset unscaled(const Dataset &d) {
+  Dataset raw = d;
+  raw.featureScale = {};
+  raw.targetScale = {};
+  return raw;
 }
 
 } // namespace
 
 Standardizer Standardizer::fit(const Dataset &train) {
-  return columnStats(train.path, train.features, train.rows, train.numFeatures);
+  Dataset raw = unscaled(train);
+  return columnStats(train.path, train.rows, train.numFeatures,
+                     [&](int64_t first, int64_t n, float *out) {
+                       raw.gatherRange(first, n, out, nullptr, nullptr);
+                     });
 }
 
 void Standardizer::apply(Dataset &d) const {
-  if (static_cast<int64_t>(mean.size()) != d.numFeatures)
+  if (static_cast<int64_t>(mean.size()) != d.numFeatures || stddev.size() != mean.size())
     throw dataError(d.path, fmt::format("the standardizer was fit on {} "
                                         "features but the data has {}",
                                         mean.size(), d.numFeatures));
-  standardize(d.path, d.features, d.rows, mean, stddev);
+  d.featureScale = {mean, stddev};
 }
 
 Standardizer Standardizer::fitTargets(const Dataset &train) {
-  return columnStats(train.path, train.targets, train.rows, 1);
+  if (!train.hasRegressionTargets())
+    throw dataError(train.path, "cannot fit a standardizer: the data has no targets");
+  Dataset raw = unscaled(train);
+  return columnStats(train.path, train.rows, 1, [&](int64_t first, int64_t n, float *out) {
+    raw.gatherRange(first, n, nullptr, out, nullptr);
+  });
 }
 
 void Standardizer::applyToTargets(Dataset &d) const {
-  standardize(d.path, d.targets, d.rows, mean, stddev);
+  if (mean.size() != 1 || stddev.size() != 1)
+    throw dataError(d.path, fmt::format("the standardizer has {} columns but the "
+                                        "data has 1 target per row",
+                                        mean.size()));
+  d.targetScale = {mean, stddev};
 }
 
 void Standardizer::restoreTargets(float *values, int64_t n) const {

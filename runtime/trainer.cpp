@@ -36,8 +36,8 @@ int64_t Trainer::fit(const Dataset &train, const Dataset *validation, std::ostre
     double sum = 0;
     int64_t seen = 0;
     while (batches.next()) {
-      const void *target = cfg_.classification ? (const void *)batches.labels()
-                                               : (const void *)batches.targets();
+      const void *target =
+          cfg_.classification ? (const void *)batches.labels() : (const void *)batches.targets();
       bindBatch(*step_, batches.features(), target);
       step_->run(batches.size());
       sum += (double)loss_ * (double)batches.size();
@@ -86,14 +86,18 @@ Evaluation Trainer::evaluate(const Dataset &d) {
   int pi = eval_.signature().find(Binding::Output, "prediction");
   int64_t width = pi < 0 ? 0 : eval_.signature().bindings.at(pi).type.shape.numElements(1);
   std::vector<float> predictions(d.rows * width);
+  std::vector<float> targets(d.hasRegressionTargets() ? d.rows : 0);
+  std::vector<int32_t> labels(d.hasLabels() ? d.rows : 0);
+  std::vector<float> features(chunk * d.numFeatures);
   float loss = 0;
   double lossSum = 0;
   eval_.bind(Binding::Output, "loss", &loss);
   for (int64_t row = 0; row < d.rows; row += chunk) {
     int64_t n = std::min(chunk, d.rows - row);
-    const void *target = cfg_.classification ? (const void *)(d.labels.data() + row)
-                                             : (const void *)(d.targets.data() + row);
-    bindBatch(eval_, d.features.data() + row * d.numFeatures, target);
+    float *t = targets.empty() ? nullptr : targets.data() + row;
+    int32_t *l = labels.empty() ? nullptr : labels.data() + row;
+    d.gatherRange(row, n, features.data(), t, l);
+    bindBatch(eval_, features.data(), cfg_.classification ? (const void *)l : (const void *)t);
     if (pi >= 0)
       eval_.bind(Binding::Output, "prediction", predictions.data() + row * width);
     eval_.run(n);
@@ -102,18 +106,17 @@ Evaluation Trainer::evaluate(const Dataset &d) {
   Evaluation e;
   e.loss = lossSum / (double)d.rows;
   if (!std::isfinite(e.loss))
-    throw DivergedError(fmt::format(
-        "evaluating {} gave {} loss; check the data for extreme values (the model is "
-        "evaluated in float32)",
-        d.path, std::isnan(e.loss) ? "a nan" : "an infinite"));
-  std::vector<float> targets = d.targets;
+    throw DivergedError(
+        fmt::format("evaluating {} gave {} loss; check the data for extreme values (the model is "
+                    "evaluated in float32)",
+                    d.path, std::isnan(e.loss) ? "a nan" : "an infinite"));
   if (cfg_.targetScale && !targets.empty()) {
     cfg_.targetScale->restoreTargets(predictions.data(), (int64_t)predictions.size());
     cfg_.targetScale->restoreTargets(targets.data(), (int64_t)targets.size());
   }
   for (const std::string &m : cfg_.metrics) {
     if (m == "accuracy" && cfg_.classification)
-      e.metrics.push_back({m, accuracy(predictions.data(), d.rows, width, d.labels.data())});
+      e.metrics.push_back({m, accuracy(predictions.data(), d.rows, width, labels.data())});
     else if (m == "accuracy") // one output scored against 0/1 targets
       e.metrics.push_back({m, binaryAccuracy(predictions.data(), targets.data(), d.rows,
                                              cfg_.predictionIsLogits ? 0.0 : 0.5)});

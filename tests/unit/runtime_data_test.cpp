@@ -26,9 +26,8 @@ class RuntimeData : public ::testing::Test {
 protected:
   void SetUp() override {
     const auto *info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        fs::temp_directory_path() /
-        ("nnc_runtime_data_" + std::to_string(getpid()) + "_" + info->name());
+    dir_ = fs::temp_directory_path() /
+           ("nnc_runtime_data_" + std::to_string(getpid()) + "_" + info->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -63,15 +62,14 @@ DatasetSpec classificationSpec() {
 
 /// A regression data set with rows x 2 features: (i, 10 * i), target i.
 Dataset makeDataset(int64_t rows) {
-  Dataset d;
-  d.rows = rows;
-  d.numFeatures = 2;
-  d.featureNames = {"a", "b"};
+  std::vector<float> features, targets;
   for (int64_t i = 0; i < rows; ++i) {
-    d.features.push_back(float(i));
-    d.features.push_back(float(10 * i));
-    d.targets.push_back(float(i));
+    features.push_back(float(i));
+    features.push_back(float(10 * i));
+    targets.push_back(float(i));
   }
+  Dataset d = Dataset::fromVectors(features, 2, targets);
+  d.featureNames = {"a", "b"};
   return d;
 }
 
@@ -131,8 +129,7 @@ TEST_F(RuntimeData, CsvByteOrderMarkAndEmptyHeaderCell) {
 TEST_F(RuntimeData, CsvRaggedRow) {
   std::string p = write("r.csv", "a,b,c,d,e\n1,2,3,4,5\n\n1,2,3,4,5\n"
                                  "1,2,3,4,5\n1,2,3,4,5\n1,2,3,4\n");
-  EXPECT_EQ(dataErrorOf([&] { readCsv(p); }),
-            p + ":7:1: error: row has 4 fields, expected 5");
+  EXPECT_EQ(dataErrorOf([&] { readCsv(p); }), p + ":7:1: error: row has 4 fields, expected 5");
 }
 
 TEST_F(RuntimeData, CsvBadQuoting) {
@@ -152,11 +149,9 @@ TEST_F(RuntimeData, CsvFileErrors) {
   EXPECT_EQ(dataErrorOf([&] { readCsv(dir_.string()); }),
             dir_.string() + ": error: cannot read: Is a directory");
   std::string empty = write("e.csv", "");
-  EXPECT_EQ(dataErrorOf([&] { readCsv(empty); }),
-            empty + ": error: the file is empty");
+  EXPECT_EQ(dataErrorOf([&] { readCsv(empty); }), empty + ": error: the file is empty");
   std::string blank = write("b.csv", "\n \r\n\n");
-  EXPECT_EQ(dataErrorOf([&] { readCsv(blank); }),
-            blank + ": error: the file is empty");
+  EXPECT_EQ(dataErrorOf([&] { readCsv(blank); }), blank + ": error: the file is empty");
   std::string header = write("h.csv", "a,b,c");
   EXPECT_EQ(dataErrorOf([&] { readCsv(header); }),
             header + ": error: the file has a header but no data rows");
@@ -182,59 +177,54 @@ TEST_F(RuntimeData, LoadRegression) {
   EXPECT_EQ(d.rows, 2);
   EXPECT_EQ(d.numFeatures, 2);
   EXPECT_EQ(d.featureNames, (std::vector<std::string>{"x1", "x2"}));
-  EXPECT_EQ(d.features, (std::vector<float>{1, 2, 4, 5}));
-  EXPECT_EQ(d.targets, (std::vector<float>{3, 6}));
-  EXPECT_TRUE(d.labels.empty());
+  EXPECT_EQ(d.featureMatrix(), (std::vector<float>{1, 2, 4, 5}));
+  EXPECT_EQ(d.targetVector(), (std::vector<float>{3, 6}));
+  EXPECT_FALSE(d.hasLabels());
 }
 
 TEST_F(RuntimeData, NamedColumns) {
   DatasetSpec s = classificationSpec();
   s.labelColumn = "label";
   s.featureColumns = {"c", "a"};
-  Dataset d =
-      loadDataset(write("n.csv", "label,a,b,c\n1,10,20,30\n0,11,21,31\n"), s);
+  Dataset d = loadDataset(write("n.csv", "label,a,b,c\n1,10,20,30\n0,11,21,31\n"), s);
   EXPECT_EQ(d.featureNames, (std::vector<std::string>{"c", "a"}));
-  EXPECT_EQ(d.features, (std::vector<float>{30, 10, 31, 11}));
-  EXPECT_EQ(d.labels, (std::vector<int32_t>{1, 0}));
+  EXPECT_EQ(d.featureMatrix(), (std::vector<float>{30, 10, 31, 11}));
+  EXPECT_EQ(d.labelVector(), (std::vector<int32_t>{1, 0}));
 }
 
 TEST_F(RuntimeData, ClassIdsStringLabelsSorted) {
-  std::string p = write(
-      "s.csv", "a,species\n1,virginica\n2,setosa\n3,versicolor\n4,setosa\n");
+  std::string p = write("s.csv", "a,species\n1,virginica\n2,setosa\n3,versicolor\n4,setosa\n");
   Dataset d = loadDataset(p, classificationSpec());
-  EXPECT_EQ(d.classNames,
-            (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
-  EXPECT_EQ(d.labels, (std::vector<int32_t>{2, 0, 1, 0}));
-  EXPECT_TRUE(d.targets.empty());
+  EXPECT_EQ(d.classNames, (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
+  EXPECT_EQ(d.labelVector(), (std::vector<int32_t>{2, 0, 1, 0}));
+  EXPECT_FALSE(d.hasRegressionTargets());
 }
 
 TEST_F(RuntimeData, ClassIdsIntegerLabelsNumericOrder) {
   std::string p = write("i.csv", "a,label\n1,10\n2,9\n3,-1\n4,2\n5,9\n");
   Dataset d = loadDataset(p, classificationSpec());
   EXPECT_EQ(d.classNames, (std::vector<std::string>{"-1", "2", "9", "10"}));
-  EXPECT_EQ(d.labels, (std::vector<int32_t>{3, 2, 0, 1, 2}));
+  EXPECT_EQ(d.labelVector(), (std::vector<int32_t>{3, 2, 0, 1, 2}));
 }
 
 TEST_F(RuntimeData, FixedClassNames) {
   DatasetSpec s = classificationSpec();
   s.classNames = {"b", "a"};
   std::string p = write("f.csv", "x,y\n1,a\n2,b\n");
-  EXPECT_EQ(loadDataset(p, s).labels, (std::vector<int32_t>{1, 0}));
+  EXPECT_EQ(loadDataset(p, s).labelVector(), (std::vector<int32_t>{1, 0}));
   std::string q = write("g.csv", "x,y\n1,a\n2,c\n");
-  EXPECT_EQ(
-      dataErrorOf([&] { loadDataset(q, s); }),
-      q + ":3:2: error: label 'c' in column 'y' is not one of the 2 known "
-          "classes ('b', 'a')");
+  EXPECT_EQ(dataErrorOf([&] { loadDataset(q, s); }),
+            q + ":3:2: error: label 'c' in column 'y' is not one of the 2 known "
+                "classes ('b', 'a')");
 }
 
 TEST_F(RuntimeData, FeatureCountMismatch) {
-  std::string p =
-      write("data.csv", "a,b,c,d,e,f,g,h,species\n1,2,3,4,5,6,7,8,x\n");
+  std::string p = write("data.csv", "a,b,c,d,e,f,g,h,species\n1,2,3,4,5,6,7,8,x\n");
   DatasetSpec s = classificationSpec();
   s.expectedFeatures = 4;
   s.inputName = "x";
   EXPECT_EQ(dataErrorOf([&] { loadDataset(p, s); }),
-            p + ": error: the model's input x has 4 features but " + p +
+            p + ":1:1: error: the model's input x has 4 features but " + p +
                 " provides 8 feature columns (all columns but the last, "
                 "'species')");
   s.expectedFeatures = 8;
@@ -260,8 +250,7 @@ TEST_F(RuntimeData, NonFiniteAndMissingValues) {
   EXPECT_EQ(dataErrorOf([&] { loadDataset(q, {}); }),
             q + ":3:1: error: '-inf' in column 'a' is not a finite number");
   std::string r = write("na.csv", "a,b,y\n1,NA,3\n");
-  EXPECT_NE(dataErrorOf([&] { loadDataset(r, {}); }).find("missing value"),
-            std::string::npos);
+  EXPECT_NE(dataErrorOf([&] { loadDataset(r, {}); }).find("missing value"), std::string::npos);
   std::string e = write("e.csv", "a,b,y\n1,,3\n");
   EXPECT_EQ(dataErrorOf([&] {
               loadDataset(e, {});
@@ -291,7 +280,7 @@ TEST_F(RuntimeData, LabelFirstNeedsAName) {
             std::string::npos);
   DatasetSpec s = classificationSpec();
   s.labelColumn = "label";
-  EXPECT_EQ(loadDataset(p, s).features, (std::vector<float>{0, 255}));
+  EXPECT_EQ(loadDataset(p, s).featureMatrix(), (std::vector<float>{0, 255}));
 }
 
 TEST_F(RuntimeData, SplitHoldout) {
@@ -299,16 +288,23 @@ TEST_F(RuntimeData, SplitHoldout) {
   auto [train, held] = splitHoldout(d, 0.2, 7);
   EXPECT_EQ(train.rows, 8);
   EXPECT_EQ(held.rows, 2);
-  EXPECT_EQ(train.features.size(), 16u);
-  std::multiset<float> all(train.targets.begin(), train.targets.end());
-  all.insert(held.targets.begin(), held.targets.end());
+  EXPECT_EQ(train.featureMatrix().size(), 16u);
+  std::vector<float> trainTargets = train.targetVector(), heldTargets = held.targetVector();
+  std::vector<float> heldFeatures = held.featureMatrix();
+  std::multiset<float> all(trainTargets.begin(), trainTargets.end());
+  all.insert(heldTargets.begin(), heldTargets.end());
   EXPECT_EQ(all, (std::multiset<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
   for (int64_t i = 0; i < held.rows; ++i) // rows stay intact
-    EXPECT_EQ(held.features[2 * i + 1], 10 * held.targets[i]);
+    EXPECT_EQ(heldFeatures[2 * i + 1], 10 * heldTargets[i]);
   auto again = splitHoldout(d, 0.2, 7);
-  EXPECT_EQ(again.second.targets, held.targets);
-  EXPECT_NE(splitHoldout(d, 0.5, 8).first.targets,
-            splitHoldout(d, 0.5, 9).first.targets);
+  EXPECT_EQ(again.second.targetVector(), heldTargets);
+  EXPECT_NE(splitHoldout(d, 0.5, 8).first.targetVector(),
+            splitHoldout(d, 0.5, 9).first.targetVector());
+  auto [part, rest] = splitHoldout(train, 0.25, 3); // a split of a split
+  std::vector<float> partTargets = part.targetVector(), partFeatures = part.featureMatrix();
+  for (int64_t i = 0; i < part.rows; ++i)
+    EXPECT_EQ(partFeatures[2 * i + 1], 10 * partTargets[i]);
+  EXPECT_EQ(part.rows + rest.rows, train.rows);
   EXPECT_EQ(splitHoldout(d, 0.01, 1).second.rows, 1);
   EXPECT_EQ(splitHoldout(d, 0, 1).second.rows, 0);
   EXPECT_NE(dataErrorOf([&] { splitHoldout(d, 1.0, 1); }), "");
@@ -318,29 +314,30 @@ TEST_F(RuntimeData, SplitHoldout) {
 // ------------------------------------------------------------- standardizer
 
 TEST_F(RuntimeData, StandardizerMeanZeroStdOne) {
-  Dataset d = makeDataset(5);
-  for (int64_t i = 0; i < d.rows; ++i) // make column a constant
-    d.features[2 * i] = 3.0f;
+  std::vector<float> x; // column a constant, b = 10 * i
+  for (int64_t i = 0; i < 5; ++i)
+    x.insert(x.end(), {3.0f, float(10 * i)});
+  Dataset d = Dataset::fromVectors(x, 2, {0, 1, 2, 3, 4});
   Standardizer s = Standardizer::fit(d);
   EXPECT_FLOAT_EQ(s.mean[1], 20.0f);
   EXPECT_FLOAT_EQ(s.stddev[1], std::sqrt(200.0f)); // population std
   EXPECT_FLOAT_EQ(s.stddev[0], 1.0f);              // constant column
   s.apply(d);
+  EXPECT_EQ(Standardizer::fit(d).mean, s.mean); // fit reads the data as it is in the file
+  std::vector<float> z = d.featureMatrix();
   double sum = 0, sq = 0;
   for (int64_t i = 0; i < d.rows; ++i) {
-    EXPECT_FLOAT_EQ(d.features[2 * i], 0.0f);
-    sum += d.features[2 * i + 1];
-    sq += d.features[2 * i + 1] * d.features[2 * i + 1];
+    EXPECT_FLOAT_EQ(z[2 * i], 0.0f);
+    sum += z[2 * i + 1];
+    sq += z[2 * i + 1] * z[2 * i + 1];
   }
   EXPECT_NEAR(sum / 5, 0.0, 1e-6);
   EXPECT_NEAR(sq / 5, 1.0, 1e-6);
 
   Dataset other = makeDataset(1); // uses the training statistics
   s.apply(other);
-  EXPECT_FLOAT_EQ(other.features[1], -20.0f / std::sqrt(200.0f));
-  Dataset wrong = makeDataset(2);
-  wrong.numFeatures = 1;
-  wrong.features.resize(2);
+  EXPECT_FLOAT_EQ(other.featureMatrix()[1], -20.0f / std::sqrt(200.0f));
+  Dataset wrong = Dataset::fromVectors({1, 2}, 1, {1, 2});
   EXPECT_NE(dataErrorOf([&] { s.apply(wrong); }), "");
 }
 
@@ -348,9 +345,10 @@ TEST_F(RuntimeData, StandardizerTargetsRoundTrip) {
   Dataset d = makeDataset(4); // targets 0..3
   Standardizer t = Standardizer::fitTargets(d);
   t.applyToTargets(d);
-  EXPECT_NEAR(d.targets[0] + d.targets[3], 0.0, 1e-6);
-  t.restoreTargets(d.targets.data(), d.rows);
-  EXPECT_NEAR(d.targets[3], 3.0, 1e-6);
+  std::vector<float> z = d.targetVector();
+  EXPECT_NEAR(z[0] + z[3], 0.0, 1e-6);
+  t.restoreTargets(z.data(), d.rows);
+  EXPECT_NEAR(z[3], 3.0, 1e-6);
 }
 
 // ------------------------------------------------------------------ batcher
@@ -396,17 +394,12 @@ TEST_F(RuntimeData, BatcherSeededOrder) {
 }
 
 TEST_F(RuntimeData, BatcherLabelsAndEdgeCases) {
-  Dataset d;
-  d.rows = 3;
-  d.numFeatures = 1;
-  d.features = {0, 1, 2};
-  d.labels = {5, 6, 7};
+  Dataset d = Dataset::fromVectors({0, 1, 2}, 1, {}, {5, 6, 7});
   Batcher b(d, 100, false, 0);
   ASSERT_TRUE(b.next()); // the first epoch starts on its own
   EXPECT_EQ(b.size(), 3);
   EXPECT_EQ(b.targets(), nullptr);
-  EXPECT_EQ(std::vector<int32_t>(b.labels(), b.labels() + 3),
-            (std::vector<int32_t>{5, 6, 7}));
+  EXPECT_EQ(std::vector<int32_t>(b.labels(), b.labels() + 3), (std::vector<int32_t>{5, 6, 7}));
   EXPECT_FALSE(b.next());
   EXPECT_NE(dataErrorOf([&] { Batcher(d, 0, true, 0); }), "");
   Dataset empty;
@@ -452,11 +445,10 @@ TEST_F(RuntimeData, RandomBytesNeverCrash) {
     s.classification = i % 2;
     try {
       Dataset d = loadDataset(p, s);
-      EXPECT_EQ(d.features.size(), size_t(d.rows * d.numFeatures));
+      EXPECT_EQ(d.featureMatrix().size(), size_t(d.rows * d.numFeatures));
     } catch (const DataError &e) {
       EXPECT_EQ(std::string(e.what()).rfind(p, 0), 0u) << e.what();
-      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos)
-          << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     }
   }
 }
@@ -472,20 +464,20 @@ TEST_F(RuntimeData, IrisTrainSplit) {
   Dataset d = loadDataset(path, s);
   EXPECT_EQ(d.rows, 120);
   EXPECT_EQ(d.numFeatures, 4);
-  EXPECT_EQ(d.featureNames,
-            (std::vector<std::string>{"sepal_length", "sepal_width",
-                                      "petal_length", "petal_width"}));
-  EXPECT_EQ(d.classNames,
-            (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
-  ASSERT_EQ(d.labels.size(), 120u);
-  EXPECT_EQ(d.labels[0], 0); // 4.4,2.9,1.4,0.2,setosa
-  EXPECT_EQ(d.labels[1], 2); // 4.9,2.5,4.5,1.7,virginica
-  EXPECT_FLOAT_EQ(d.features[0], 4.4f);
+  EXPECT_EQ(d.featureNames, (std::vector<std::string>{"sepal_length", "sepal_width", "petal_length",
+                                                      "petal_width"}));
+  EXPECT_EQ(d.classNames, (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
+  std::vector<int32_t> labels = d.labelVector();
+  ASSERT_EQ(labels.size(), 120u);
+  EXPECT_EQ(labels[0], 0); // 4.4,2.9,1.4,0.2,setosa
+  EXPECT_EQ(labels[1], 2); // 4.9,2.5,4.5,1.7,virginica
+  EXPECT_FLOAT_EQ(d.featureMatrix()[0], 4.4f);
   Standardizer st = Standardizer::fit(d);
   st.apply(d);
+  std::vector<float> z = d.featureMatrix();
   double sum = 0;
   for (int64_t i = 0; i < d.rows; ++i)
-    sum += d.features[i * 4 + 2];
+    sum += z[i * 4 + 2];
   EXPECT_NEAR(sum / static_cast<double>(d.rows), 0.0, 1e-5);
 }
 

@@ -18,18 +18,20 @@ namespace nnc::bench {
 
 struct Options {
   std::string modelPath;
-  std::vector<int64_t> gemm;    // --gemm M,K,N
-  int64_t batch = 0;            // 0 = the model's batch_size
+  std::vector<int64_t> gemm; // --gemm M,K,N
+  int64_t batch = 0;         // 0 = the model's batch_size
   int repeats = 5;
-  int threads = 1;              // the kernels' threads (codegen::JitCompiler)
-  double minTime = 0.3;         // seconds per timed run
-  int64_t steps = 0;            // > 0: iterations per timed run (no calibration)
-  int optLevel = 2;             // nnc's default -O (tools/nnc/options.h)
-  uint64_t seed = 1;            // synthetic data and parameters
+  int threads = 1;      // the kernels' threads (codegen::JitCompiler)
+  double minTime = 0.3; // seconds per timed run
+  int64_t steps = 0;    // > 0: iterations per timed run (no calibration)
+  int optLevel = 2;     // nnc's default -O (tools/nnc/options.h)
+  uint64_t seed = 1;    // synthetic data and parameters
   bool json = false;
   bool compileOnly = false;
   bool noInfer = false;
-  bool serve = false;           // timed runs on request, see main.cpp
+  bool serve = false;    // timed runs on request, see main.cpp
+  std::string dataPath;  // --data FILE.csv: time reading it instead
+  std::string dataCache; // --data-cache DIR: keep/reuse a data cache there
 };
 
 /// A compiled workload: how to run it, how many iterations a timed run has,
@@ -57,5 +59,8 @@ struct Bench {
 std::unique_ptr<Bench> compileModel(const Options &opts);
 /// Builds and compiles the matmul graph of opts.gemm; one "gemm" workload.
 std::unique_ptr<Bench> compileGemm(const Options &opts);
+/// --data: loads opts.dataPath once, reads every value, prints the load time,
+/// MB/s and peak RSS (text or --json). Returns the exit code.
+int runDataBench(const Options &opts);
 
 } // namespace nnc::bench

@@ -2,13 +2,15 @@
 //
 //   nnc-bench model.nn [--batch N] [--repeats N] [--threads N] [--json]
 //   nnc-bench --gemm M,K,N [--repeats N] [--json]
+//   nnc-bench --data FILE.csv [--data-cache DIR] [--json]
 //
 // A model is compiled like `nnc --train` compiles its training step (front
 // end, training graph, graph passes, lowering, LLVM -O<n>, ORC JIT; each
 // phase timed), then the
 // step and the inference kernel run on synthetic batches: warm-up, a
 // calibrated number of iterations per timed run (about --min-time seconds),
-// --repeats timed runs, median. --gemm times one matmul kernel.
+// --repeats timed runs, median. --gemm times one matmul kernel. --data times
+// reading a CSV (data_bench.cpp).
 //
 // --serve is for bench/run_bench.py, which interleaves nnc with its peers:
 // after compiling, warming up and calibrating it prints the report as one
@@ -17,6 +19,8 @@
 // {"name": NAME, "steps": n, "sec": seconds per iteration}; "quit" or end of
 // input ends it (after a last JSON line with the final report fields).
 #include "bench.h"
+
+#include "runtime/data_error.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -35,6 +39,8 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("model", o.modelPath, "model file (.nn)");
   std::string gemm;
   app.add_option("--gemm", gemm, "time one matmul [M,K] @ [K,N] instead of a model: M,K,N");
+  app.add_option("--data", o.dataPath, "time reading this CSV instead (MB/s, peak RSS)");
+  app.add_option("--data-cache", o.dataCache, "with --data: keep and reuse a data cache here");
   app.add_option("--batch", o.batch, "batch size (default: the model's batch_size)");
   app.add_option("--repeats", o.repeats, "timed runs; the median is reported (default 5)");
   app.add_option("--threads", o.threads,
@@ -42,8 +48,9 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--min-time", o.minTime, "seconds per timed run (default 0.3)");
   app.add_option("--steps", o.steps, "iterations per timed run (default: calibrated)");
   app.add_option("--seed", o.seed, "seed of the synthetic data (default 1)");
-  app.add_option("-O", o.optLevel, "optimization level 0..3 as nnc's -O: the graph pipeline "
-                                   "and LLVM's level (default 2, nnc's default)");
+  app.add_option("-O", o.optLevel,
+                 "optimization level 0..3 as nnc's -O: the graph pipeline "
+                 "and LLVM's level (default 2, nnc's default)");
   app.add_flag("--json", o.json, "print one JSON object instead of text");
   app.add_flag("--compile-only", o.compileOnly, "only compile the training step and report");
   app.add_flag("--no-infer", o.noInfer, "do not compile or time the inference kernel");
@@ -76,8 +83,8 @@ Options parseOptions(int argc, char **argv) {
     if (o.gemm.size() != 3 || o.gemm[0] < 1 || o.gemm[1] < 1 || o.gemm[2] < 1)
       usage("--gemm takes M,K,N (three positive integers), got '" + gemm + "'");
   }
-  if (o.gemm.empty() == o.modelPath.empty())
-    usage("give a model file or --gemm M,K,N (one of them)");
+  if ((int)!o.gemm.empty() + (int)!o.modelPath.empty() + (int)!o.dataPath.empty() != 1)
+    usage("give a model file, --gemm M,K,N or --data FILE.csv (one of them)");
   if (o.repeats < 1)
     usage(fmt::format("--repeats must be at least 1, got {}", o.repeats));
   constexpr int kMaxThreads = 1024; // as nnc --threads
@@ -113,9 +120,8 @@ void printText(const nlohmann::ordered_json &r) {
   const auto &c = r["compile_ms"];
   if (r["mode"] == "gemm") {
     std::cout << fmt::format("nnc-bench gemm [{},{}] @ [{},{}], threads {}\n",
-                             r["m"].get<int64_t>(), r["k"].get<int64_t>(),
-                             r["k"].get<int64_t>(), r["n"].get<int64_t>(),
-                             r["threads_requested"].get<int>());
+                             r["m"].get<int64_t>(), r["k"].get<int64_t>(), r["k"].get<int64_t>(),
+                             r["n"].get<int64_t>(), r["threads_requested"].get<int>());
     std::cout << fmt::format("compile: {:.1f} ms\n", c["total"].get<double>());
   } else {
     std::cout << fmt::format("nnc-bench {} ({}), batch {}, threads {}\n",
@@ -124,9 +130,8 @@ void printText(const nlohmann::ordered_json &r) {
     std::cout << fmt::format(
         "compile, source -> JIT'd training step: {:.1f} ms (front end {:.1f}, training graph "
         "{:.1f}, graph passes {:.1f}, lowering {:.1f}, JIT compile() {:.1f}, lookup() {:.1f})\n",
-        c["total"].get<double>(), c["front_end"].get<double>(),
-        c["training_graph"].get<double>(), c["graph_passes"].get<double>(),
-        c["lowering"].get<double>(),
+        c["total"].get<double>(), c["front_end"].get<double>(), c["training_graph"].get<double>(),
+        c["graph_passes"].get<double>(), c["lowering"].get<double>(),
         c["jit_compile"].get<double>(), c["jit_lookup"].get<double>());
     std::cout << fmt::format("params {}, FLOP per train step {:.4g} (6 x batch x weights), "
                              "step GEMMs {}\n",
@@ -194,6 +199,8 @@ int serve(Bench &b) {
 }
 
 int run(const Options &o) {
+  if (!o.dataPath.empty())
+    return runDataBench(o);
   std::unique_ptr<Bench> b = o.gemm.empty() ? compileModel(o) : compileGemm(o);
   nlohmann::ordered_json &r = b->report;
   if (o.compileOnly) {
@@ -226,6 +233,8 @@ int main(int argc, char **argv) {
   } catch (const std::logic_error &e) {
     std::cerr << "nnc-bench: internal error: " << e.what() << "\n";
     return 2;
+  } catch (const nnc::runtime::DataError &e) {
+    std::cerr << e.what() << "\n"; // "file:row:col: error: ..." already
   } catch (const std::bad_alloc &) {
     std::cerr << "nnc-bench: error: out of memory; lower --batch or the --gemm sizes (M*K + K*N + "
                  "M*N floats must fit)\n";

@@ -38,9 +38,11 @@ std::map<std::string, Column> predictAll(runtime::KernelRunner &k, const runtime
     c.values.resize(d.rows * c.width);
   }
   int64_t chunk = k.signature().maxBatch;
+  std::vector<float> features(chunk * d.numFeatures);
   for (int64_t row = 0; row < d.rows; row += chunk) {
     int64_t n = std::min(chunk, d.rows - row);
-    k.bind(Binding::Input, input, const_cast<float *>(d.features.data() + row * d.numFeatures));
+    d.gatherRange(row, n, features.data(), nullptr, nullptr);
+    k.bind(Binding::Input, input, features.data());
     for (auto &[name, c] : out)
       if (c.width)
         k.bind(Binding::Output, name, c.values.data() + row * c.width);
@@ -90,7 +92,8 @@ void runPrediction(Session &s, const Options &opts, Kernels k) {
       text += fmt::format("{},{:.6g}\n", probs[r] > 0.5f ? 1 : 0, probs[r]);
   } else {
     for (int64_t j = 0; j < width; ++j)
-      text += (j ? "," : "") + (width == 1 ? std::string("prediction") : fmt::format("prediction_{}", j));
+      text += (j ? "," : "") +
+              (width == 1 ? std::string("prediction") : fmt::format("prediction_{}", j));
     text += "\n";
     for (int64_t r = 0; r < d.rows; ++r)
       for (int64_t j = 0; j < width; ++j)

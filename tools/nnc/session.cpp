@@ -87,16 +87,16 @@ runtime::Dataset Session::load(const std::string &path, bool labelOptional) {
       model.data.features.empty())
     for (size_t j = 0; j < d.featureNames.size() && j < featureNames.size(); ++j)
       if (d.featureNames[j] != featureNames[j])
-        throw runtime::DataError(fmt::format(
-            "{}: error: feature column {} is '{}' here but '{}' in the training data", path,
-            j + 1, d.featureNames[j], featureNames[j]));
+        throw runtime::DataError(
+            fmt::format("{}: error: feature column {} is '{}' here but '{}' in the training data",
+                        path, j + 1, d.featureNames[j], featureNames[j]));
   return d;
 }
 
 void Session::normalize(runtime::Dataset &d) const {
   if (normalization)
     normalization->apply(d);
-  if (targetNormalization && !d.targets.empty())
+  if (targetNormalization && d.hasRegressionTargets())
     targetNormalization->applyToTargets(d);
 }
 
