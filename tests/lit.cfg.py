@@ -26,3 +26,7 @@ config.substitutions.append(("%check_metric", config.python + " " + os.path.join
 
 if os.path.isdir(config.shared_data_dir):
     config.available_features.add("shared-data")
+# A test that needs more memory than ASan can hand out (a huge allocation that
+# must fail cleanly) says `UNSUPPORTED: asan`.
+if "address" in config.nnc_sanitize:
+    config.available_features.add("asan")
