@@ -6,7 +6,7 @@ import lit.formats
 config.name = "nnc"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".nn", ".test", ".ir"]
-config.excludes = ["Inputs", "unit"]
+config.excludes = ["Inputs", "unit", "fuzz"]
 # One suite over tests/lit (compiler output, diagnostics) and tests/e2e
 # (training on real data with quality thresholds).
 config.test_source_root = os.path.dirname(__file__)
