@@ -72,7 +72,11 @@ Value *Lowering::numElements(const ir::Shape &s) {
   return n;
 }
 
-Value *Lowering::fconst(ir::DType t, double v) { return ConstantFP::get(elemType(t), v); }
+Value *Lowering::fconst(ir::DType t, double v) {
+  if (t == ir::DType::I32) // class ids: a whole number in range (ir/node_type.cpp)
+    return b_.getInt32(static_cast<int32_t>(v));
+  return ConstantFP::get(elemType(t), v);
+}
 
 Value *Lowering::loadAt(Value *ptr, ir::DType t, Value *index) {
   Type *ty = elemType(t);
@@ -88,7 +92,8 @@ Value *Lowering::load(const ir::Node *n, Value *index) {
   if (n->kind == OpKind::Constant)
     return fconst(n->type.dtype, n->scalar);
   if (n->kind == OpKind::BatchSize)
-    return b_.CreateSIToFP(batch_, elemType(n->type.dtype));
+    return n->type.dtype == ir::DType::I32 ? b_.CreateTrunc(batch_, b_.getInt32Ty())
+                                           : b_.CreateSIToFP(batch_, elemType(n->type.dtype));
   return loadAt(storage(n), n->type.dtype, index);
 }
 

@@ -55,6 +55,7 @@ public:
   llvm::Value *dim(int64_t d);
   llvm::Value *numElements(const ir::Shape &s);
   llvm::Value *i64(int64_t v) { return b_.getInt64(v); }
+  /// The constant v of element type t (an integer for i32).
   llvm::Value *fconst(ir::DType t, double v);
 
   /// Buffer of a node (binding, workspace slot); not for Constant/BatchSize.

@@ -80,8 +80,13 @@ ir::Node *regressionLoss(LoweringContext &cx, const ast::Expr &call, const Bound
     return b.meanAll(b.add(positive, negative));
   }
   ir::Node *a = b.unary(ir::OpKind::Abs, d);
-  ir::Node *quadratic = b.mul(b.constant(0.5), b.mul(d, d));
-  ir::Node *linear = b.mul(b.constant(*delta), b.sub(a, b.constant(0.5 * *delta)));
+  // One new node per statement: the graph's node order must not depend on the
+  // order in which a compiler evaluates arguments (gcc and clang differ).
+  ir::Node *squared = b.mul(d, d);
+  ir::Node *quadratic = b.mul(b.constant(0.5), squared);
+  ir::Node *halfDelta = b.constant(0.5 * *delta);
+  ir::Node *shifted = b.sub(a, halfDelta);
+  ir::Node *linear = b.mul(b.constant(*delta), shifted);
   ir::Node *outside = b.binary(ir::OpKind::Greater, a, b.constant(*delta));
   return b.meanAll(b.select(outside, linear, quadratic));
 }

@@ -1,5 +1,6 @@
 #include "ir/node_type.h"
 
+#include <cmath>
 #include <fmt/format.h>
 
 namespace nnc::ir {
@@ -22,6 +23,12 @@ TypeOrError leafType(const Node &n) {
     return fail(fmt::format("an input with classes= holds class ids: its type must be i32, "
                             "got {}",
                             n.type.str()));
+  // Class ids are whole numbers: an i32 constant holds one in i32's range
+  // (codegen stores it as an integer).
+  if (n.kind == OpKind::Constant && n.type.dtype == DType::I32 &&
+      !(n.scalar == std::trunc(n.scalar) && n.scalar >= -2147483648.0 && n.scalar <= 2147483647.0))
+    return fail(
+        fmt::format("an i32 constant must be a whole number in [-2^31, 2^31), got {}", n.scalar));
   if (n.kind == OpKind::BatchSize && !n.type.shape.isScalar())
     return ok({n.type.dtype, {}}); // a scalar; a shaped annotation disagrees
   return ok(n.type);

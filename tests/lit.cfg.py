@@ -6,7 +6,7 @@ import lit.formats
 config.name = "nnc"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".nn", ".test", ".ir"]
-config.excludes = ["Inputs", "unit"]
+config.excludes = ["Inputs", "unit", "fuzz"]
 # One suite over tests/lit (compiler output, diagnostics) and tests/e2e
 # (training on real data with quality thresholds).
 config.test_source_root = os.path.dirname(__file__)
@@ -31,3 +31,7 @@ config.substitutions.append(("%check_metric", config.python + " " + os.path.join
 
 if os.path.isdir(config.shared_data_dir):
     config.available_features.add("shared-data")
+# A test that needs more memory than ASan can hand out (a huge allocation that
+# must fail cleanly) says `UNSUPPORTED: asan`.
+if "address" in config.nnc_sanitize:
+    config.available_features.add("asan")

@@ -9,7 +9,7 @@ packages=(
   llvm-19-dev llvm-19-tools libzstd-dev zlib1g-dev libxml2-dev libffi-dev libz3-dev
   libncurses-dev antlr4 libantlr4-runtime-dev uuid-dev libfmt-dev libgtest-dev
   libgmock-dev cmake ninja-build g++ python3 python3-numpy mold ccache libcli11-dev libcsv-dev
-  nlohmann-json3-dev python3-pandas time
+  nlohmann-json3-dev python3-pandas time clang-19 libclang-rt-19-dev
 )
 missing=()
 for p in "${packages[@]}"; do

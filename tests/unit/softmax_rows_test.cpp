@@ -79,7 +79,8 @@ std::map<std::string, std::vector<uint32_t>> run(const char *env, const std::vec
       const std::vector<float> &v = f32.at(bd.name);
       std::vector<uint32_t> &out = bits[bd.name];
       out.resize(bd.type.shape.numElements(batch));
-      std::memcpy(out.data(), v.data(), out.size() * 4);
+      if (!out.empty()) // an empty vector's data() may be null (UBSan: memcpy from null)
+        std::memcpy(out.data(), v.data(), out.size() * 4);
     }
   return bits;
 }
