@@ -135,13 +135,15 @@ void Dataset::gather(const int64_t *which, int64_t n, float *features, float *ta
       rec = buffer.data();
     }
     const auto *src = reinterpret_cast<const float *>(rec);
-    float *dst = features + k * nf;
-    if (features && scaled)
-      for (int64_t j = 0; j < nf; ++j)
-        dst[j] =
-            static_cast<float>((double(src[j]) - featureScale.mean[j]) / featureScale.stddev[j]);
-    else if (features)
-      std::memcpy(dst, src, nf * sizeof(float));
+    if (features) { // (an offset from a null pointer is undefined: UBSan)
+      float *dst = features + k * nf;
+      if (scaled)
+        for (int64_t j = 0; j < nf; ++j)
+          dst[j] = static_cast<float>((double(src[j]) - featureScale.mean[j]) /
+                                      featureScale.stddev[j]);
+      else
+        std::memcpy(dst, src, nf * sizeof(float));
+    }
     if (targets && table->target() == RowTarget::Float) {
       float v;
       std::memcpy(&v, src + nf, sizeof v);
