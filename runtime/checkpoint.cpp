@@ -5,6 +5,7 @@
 #include "support/output_files.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
@@ -20,6 +21,16 @@ using nlohmann::json;
 namespace {
 
 constexpr const char *kMagic = "nnc-weights";
+
+/// The first element of a float tensor that is NaN or infinite, else -1.
+int64_t firstNonFinite(TensorBuffer &buf) {
+  for (int64_t k = 0, n = buf.numElements(); k < n; ++k)
+    if (buf.type.dtype == ir::DType::F32   ? !std::isfinite(buf.f32()[k])
+        : buf.type.dtype == ir::DType::F64 ? !std::isfinite(buf.f64()[k])
+                                           : false)
+      return k;
+  return -1;
+}
 
 [[noreturn]] void fail(const std::string &path, const std::string &what) {
   throw DataError(fmt::format("{}: error: {}", path, what));
@@ -133,6 +144,11 @@ Checkpoint loadCheckpoint(const std::string &path) {
     in.read(reinterpret_cast<char *>(buf.data()), e.bytes);
     if (!in)
       fail(path, "the file is truncated (did it change while it was read?)");
+    if (int64_t k = firstNonFinite(buf); k >= 0)
+      fail(path, fmt::format("tensor '{}' holds {} at element {}; weights must be finite numbers "
+                             "(is the file damaged?)",
+                             e.name, buf.type.dtype == ir::DType::F32 ? buf.f32()[k] : buf.f64()[k],
+                             k));
   }
   return std::move(h.checkpoint);
 }

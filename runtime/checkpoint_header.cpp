@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
@@ -232,6 +233,12 @@ CheckpointHeader HeaderChecker::check(const json &h) {
   if (const json *epochs = member(h, "epochs"))
     c.epochs = wholeNumber(epochs, {"epochs", ""}, 0, kMaxEpochs);
   c.classNames = strings(member(h, "class_names"), {"class_names", ""});
+  std::map<std::string_view, size_t> firstOfName;
+  for (size_t i = 0; i < c.classNames.size(); ++i)
+    if (auto [it, isNew] = firstOfName.emplace(c.classNames[i], i); !isNew)
+      bad(Field{"class_names", ""}[i],
+          fmt::format(" is {}, as is 'class_names[{}]'; class names must differ",
+                      shown(json(c.classNames[i])), it->second));
   c.featureNames = strings(member(h, "feature_names"), {"feature_names", ""});
   c.normalization = statistics(member(h, "normalization"), {"normalization", ""});
   c.targetNormalization =

@@ -216,11 +216,12 @@ DataCacheWriter::DataCacheWriter(const DataCacheOptions &opts, std::string key, 
     std::error_code ec;
     std::filesystem::create_directories(opts.dir, ec);
     // Unnamed until finish() links it in: a run killed while parsing leaves
-    // nothing behind. Else a named temporary file, removed on errors.
-    fd_ = open(opts.dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    // nothing behind. Else a named temporary file, removed on errors. Only
+    // the user may read it: it holds the CSV's data, whatever the CSV's mode.
+    fd_ = open(opts.dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd_ < 0) {
       tmpPath_ = uniqueTmpPath(cacheFile(opts.dir, key_));
-      fd_ = open(tmpPath_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      fd_ = open(tmpPath_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     }
     if (fd_ >= 0)
       dir_ = opts.dir;

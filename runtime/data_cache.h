@@ -1,7 +1,7 @@
 // The binary form of a loaded CSV, written while the CSV streams in and then
 // memory-mapped: a 4 KiB header, the RowTable records, then metadata (column
 // names, label column, distinct labels with the line each first occurs on).
-// Kept as $XDG_CACHE_HOME/nnc/data/<hash>.nncdata (else ~/.cache/nnc/...)
+// Kept as $XDG_CACHE_HOME/nnc/data/<hash>.nncdata (else ~/.cache/nnc/...; mode 0600)
 // when the CSV is at least minBytes, and reused while the CSV's path, size,
 // mtime, ctime, inode and the data set spec are unchanged; smaller files (or
 // when the cache directory is unusable) get an unnamed temporary file, so

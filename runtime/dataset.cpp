@@ -135,6 +135,14 @@ void Dataset::gather(const int64_t *which, int64_t n, float *features, float *ta
       rec = buffer.data();
     }
     const auto *src = reinterpret_cast<const float *>(rec);
+    // The cache's records are not checksummed; the CSV's cells were finite.
+    const int64_t width = nf + (table->target() == RowTarget::Float ? 1 : 0);
+    for (int64_t j = 0; j < width; ++j)
+      if (!std::isfinite(src[j])) [[unlikely]]
+        throw dataError(path, fmt::format("the data cache file for this CSV is corrupt (a value "
+                                          "that is not a finite number in data row {}); delete "
+                                          "it and run again",
+                                          t + 1));
     if (features) { // (an offset from a null pointer is undefined: UBSan)
       float *dst = features + k * nf;
       if (scaled)

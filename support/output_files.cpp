@@ -129,6 +129,24 @@ void writeThrough(const OutputFile &f) {
 
 void checkWritable(const std::string &path) { classify(path); }
 
+bool sameFile(const std::string &output, const std::string &other) {
+  auto special = [](const std::string &p) {
+    return p.empty() || p.rfind("/dev/", 0) == 0 || p.rfind("/proc/", 0) == 0;
+  };
+  if (special(output) || special(other))
+    return false;
+  struct stat a, b;
+  bool hasA = ::stat(output.c_str(), &a) == 0, hasB = ::stat(other.c_str(), &b) == 0;
+  if (hasA && hasB)
+    return S_ISREG(a.st_mode) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+  if (hasA || hasB)
+    return false;
+  std::error_code e1, e2;
+  std::filesystem::path pa = std::filesystem::weakly_canonical(output, e1);
+  std::filesystem::path pb = std::filesystem::weakly_canonical(other, e2);
+  return !e1 && !e2 && pa == pb;
+}
+
 void writeOutputs(const std::vector<OutputFile> &files) {
   std::vector<Target> targets;
   for (const OutputFile &f : files)

@@ -28,6 +28,12 @@ struct OutputFile {
 /// For refusing an output before the work that produces it.
 void checkWritable(const std::string &path);
 
+/// Whether writing `output` would replace the file `other`: the same regular
+/// file (through links), or the same path where neither exists yet. Paths
+/// under /dev/ or /proc/ and other special files are never the same: they
+/// are written through, not replaced.
+bool sameFile(const std::string &output, const std::string &other);
+
 /// Writes all of `files` or, if any write fails (or a `write` throws), none
 /// of the regular ones: each existing file keeps its bytes. Special files are
 /// written after every temporary file is complete and before the renames.

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <iostream>
+#include <sys/stat.h>
 
 namespace nnc::cli {
 
@@ -30,6 +31,16 @@ AotOutputs aotOutputs(const frontend::Model &m, const Options &opts) {
   std::string ext = opts.emit == "obj" ? ".o" : ".s";
   std::string out = !opts.predictOut.empty() ? opts.predictOut : codegen::cIdentifier(m.name) + ext;
   std::string hdr = headerPathOf(out);
+  // The header goes beside the output: beside /dev/stdout it would be a new
+  // file /dev/stdout.h (and a FIFO's header a regular file next to it).
+  struct stat st;
+  bool special = out.rfind("/dev/", 0) == 0 || out.rfind("/proc/", 0) == 0 ||
+                 (::stat(out.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
+  if (special)
+    throw runtime::DataError(fmt::format("{}: error: cannot write: --emit={} writes a C header "
+                                         "beside its output ({}); -o must name a regular file, "
+                                         "such as {}{}",
+                                         out, opts.emit, hdr, codegen::cIdentifier(m.name), ext));
   if (hdr == out)
     throw runtime::DataError(fmt::format("{}: error: the output would overwrite its own header; "
                                          "name it model.o or model.s",

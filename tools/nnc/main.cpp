@@ -81,16 +81,41 @@ private:
 };
 
 /// Refuses the run's outputs that cannot be written before the work that
-/// makes them (support/output_files.h); they are written at the end.
+/// makes them (support/output_files.h); they are written at the end. No
+/// output may replace an input or another output of the run (--save over
+/// --weights is allowed: training on from a file and saving it back).
 void checkOutputs(const frontend::Model &m, const cli::Options &opts) {
+  std::vector<std::pair<std::string, std::string>> outputs; // option, path
   if (!opts.saveWeights.empty())
-    support::checkWritable(opts.saveWeights);
+    outputs.emplace_back("--save", opts.saveWeights);
   if (!opts.predictCsv.empty() && !opts.predictOut.empty())
-    support::checkWritable(opts.predictOut);
+    outputs.emplace_back("-o", opts.predictOut);
   if (opts.emit == "obj" || opts.emit == "asm") {
     cli::AotOutputs out = cli::aotOutputs(m, opts);
-    support::checkWritable(out.object);
-    support::checkWritable(out.header);
+    outputs.emplace_back("-o", out.object);
+    outputs.emplace_back("the C header of -o", out.header);
+  }
+  const std::pair<const char *, const std::string *> inputs[] = {
+      {"the model file", &opts.modelPath},
+      {"the --train data", &opts.trainCsv},
+      {"the --test data", &opts.testCsv},
+      {"the --eval data", &opts.evalCsv},
+      {"the --predict data", &opts.predictCsv},
+      {"the --weights file", &opts.loadWeights},
+      {"the --init-weights file", &opts.initWeights}};
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto &[option, path] = outputs[i];
+    support::checkWritable(path);
+    for (size_t j = 0; j < i; ++j)
+      if (support::sameFile(path, outputs[j].second))
+        throw support::OutputError(
+            fmt::format("{}: error: cannot write: {} and {} name the same file", path,
+                        outputs[j].first, option));
+    for (const auto &[input, inPath] : inputs)
+      if (!(option == "--save" && (inPath == &opts.loadWeights || inPath == &opts.initWeights)) &&
+          support::sameFile(path, *inPath))
+        throw support::OutputError(fmt::format(
+            "{}: error: cannot write: {} names {}, which it would overwrite", path, option, input));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "runtime/csv_table.h"
+
 #include <fmt/format.h>
 
 namespace nnc::cli {
@@ -12,7 +14,7 @@ void checkClassCount(const frontend::Model &m, const std::vector<std::string> &c
     return;
   std::string names;
   for (size_t i = 0; i < classes.size() && i < 6; ++i)
-    names += (i ? ", " : "") + classes[i];
+    names += (i ? ", " : "") + runtime::displayCell(classes[i]);
   if (classes.size() > 6)
     names += ", ...";
   throw runtime::DataError(fmt::format("{}: error: the model's label {} has {} classes but the "
