@@ -203,7 +203,9 @@ std::optional<CachedData> openDataCache(const DataCacheOptions &opts, const std:
     return std::nullopt;
   struct stat st {};
   std::optional<CachedData> c;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+  // Only a file of this user's is trusted: in a shared cache directory another
+  // user could plant one whose key matches (it is rebuilt instead).
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid())
     c = mapCache(fd, static_cast<uint64_t>(st.st_size), key);
   close(fd);
   return c;
@@ -214,7 +216,10 @@ DataCacheWriter::DataCacheWriter(const DataCacheOptions &opts, std::string key, 
   buffer_.resize(std::max<size_t>(64u << 10, recordBytes)); // grows to 4 MiB
   if (!key_.empty() && !opts.dir.empty()) {
     std::error_code ec;
-    std::filesystem::create_directories(opts.dir, ec);
+    // A directory nnc creates is the user's alone (its files are, too).
+    if (!std::filesystem::exists(opts.dir, ec) && std::filesystem::create_directories(opts.dir, ec))
+      std::filesystem::permissions(opts.dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
     // Unnamed until finish() links it in: a run killed while parsing leaves
     // nothing behind. Else a named temporary file, removed on errors. Only
     // the user may read it: it holds the CSV's data, whatever the CSV's mode.
@@ -229,17 +234,27 @@ DataCacheWriter::DataCacheWriter(const DataCacheOptions &opts, std::string key, 
       tmpPath_.clear();
   }
   if (fd_ < 0) { // an unnamed file: nothing to clean up, not kept
+    // $TMPDIR, else /tmp (a TMPDIR that does not exist stopped every run).
     const char *tmp = std::getenv("TMPDIR");
-    std::string dir = tmp && *tmp ? tmp : "/tmp";
-    fd_ = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd_ < 0) {
-      std::string pattern = dir + "/nnc-data-XXXXXX";
-      fd_ = mkostemp(pattern.data(), O_CLOEXEC);
+    std::vector<std::string> dirs;
+    if (tmp && *tmp)
+      dirs.push_back(tmp);
+    dirs.push_back("/tmp");
+    int err = 0;
+    for (const std::string &dir : dirs) {
+      fd_ = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+      if (fd_ < 0) {
+        std::string pattern = dir + "/nnc-data-XXXXXX";
+        fd_ = mkostemp(pattern.data(), O_CLOEXEC);
+        if (fd_ >= 0)
+          unlink(pattern.c_str());
+      }
       if (fd_ >= 0)
-        unlink(pattern.c_str());
+        break;
+      err = errno;
     }
     if (fd_ < 0)
-      throw dataError(dir, "cannot create a temporary data file: " + errnoText(errno));
+      throw dataError(dirs.front(), "cannot create a temporary data file: " + errnoText(err));
     key_.clear();
   }
   written_ = kRecordsOffset; // the header is written last

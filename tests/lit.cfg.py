@@ -35,3 +35,5 @@ if os.path.isdir(config.shared_data_dir):
 # must fail cleanly) says `UNSUPPORTED: asan`.
 if "address" in config.nnc_sanitize:
     config.available_features.add("asan")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    config.available_features.add("root")  # may chown files to another user
