@@ -76,9 +76,17 @@ public:
          const std::string &key)
       : path_(path), spec_(spec), opts_(opts), key_(key) {}
 
-  void field(std::string_view cell, size_t col, int64_t) override {
+  void field(std::string_view cell, size_t col, int64_t line) override {
+    if (col >= kMaxCsvColumns) [[unlikely]] // refused before the row is collected or counted
+      throw dataError(
+          path_, line, static_cast<int64_t>(col) + 1,
+          fmt::format("row has more than {} fields, the most nnc reads", kMaxCsvColumns));
     if (!writer_) {
-      probeRow_.emplace_back(cell);
+      // Beyond the first row's width only counted: checkWidth refuses the row.
+      if (probe_.empty() || col < probe_[0].size()) {
+        probeRow_.emplace_back(cell);
+        probeBytes_ += sizeof(std::string) + cell.size();
+      }
       return;
     }
     if (col >= width_)
@@ -102,7 +110,9 @@ public:
       probe_.push_back(std::move(probeRow_));
       probeRow_.clear();
       probeLines_.push_back(line);
-      if (probe_.size() == kHeaderProbeRows)
+      probeWidths_.push_back(fields);
+      if (probe_.size() == kHeaderProbeRows ||
+          (probe_.size() >= 2 && probeBytes_ >= kHeaderProbeBytes))
         start();
       return;
     }
@@ -130,9 +140,9 @@ public:
 private:
   /// Header, columns and layout from probe_, then the probed rows.
   void start() {
-    width_ = probe_[0].size();
+    width_ = probeWidths_[0];
     for (size_t i = 1; i < probe_.size(); ++i)
-      checkWidth(probe_[i].size(), probeLines_[i]);
+      checkWidth(probeWidths_[i], probeLines_[i]);
     meta_.hasHeader = firstRowIsHeader(probe_);
     for (size_t j = 0; j < width_; ++j) {
       std::string name = meta_.hasHeader ? probe_[0][j] : std::string();
@@ -329,6 +339,8 @@ private:
   std::vector<std::vector<std::string>> probe_;
   std::vector<std::string> probeRow_;
   std::vector<int64_t> probeLines_;
+  std::vector<size_t> probeWidths_; // fields of each probed row (kept: at most the first's)
+  size_t probeBytes_ = 0;           // about what probe_ holds
   size_t width_ = 0, labelCol_ = 0;
   std::vector<std::string> columns_;
   std::vector<size_t> featureCols_;

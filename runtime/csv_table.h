@@ -40,13 +40,20 @@ public:
 void streamCsv(const std::string &path, CsvFieldSink &sink);
 
 /// Whether the first of `firstRows` (the file's first rows, up to 101 of
-/// them; fewer only if the file has no more) is a header: some cell of it is
+/// them; fewer if the file has no more or they hold over kHeaderProbeBytes,
+/// but two if it has two) is a header: some cell of it is
 /// not a number and (no cell of it is a number, or a column whose first cell
 /// is not a number holds a number in one of the next 100 rows, or it is the
 /// only row), so a header-less file with a string label column (UCI
 /// iris.data) has no header.
 bool firstRowIsHeader(const std::vector<std::vector<std::string>> &firstRows);
 inline constexpr size_t kHeaderProbeRows = 101;
+/// A probe stops after the row that brings its cells (32 bytes each plus the
+/// text) to this, so wide rows are probed in bounded memory.
+inline constexpr size_t kHeaderProbeBytes = size_t{16} << 20;
+/// A row wider is refused at the field past it (file:row:col), before it is
+/// collected: a row of 2^20 empty cells is 32 MB while probed.
+inline constexpr size_t kMaxCsvColumns = size_t{1} << 20;
 
 struct CsvTable {
   std::string path;
