@@ -1,5 +1,7 @@
 #include "frontend/diagnostics.h"
 
+#include "support/display_text.h"
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -27,28 +29,48 @@ bool sourceLine(const std::string &text, int line, std::string &out) {
 
 bool isUtf8Continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
 
-/// Splits a UTF-8 line into its characters (columns count characters).
+/// Splits a line into its characters (columns count characters); a byte that
+/// is not part of well-formed UTF-8 is a character of its own, as the column
+/// of parse.cpp's UTF-8 error counts it.
 std::vector<std::string> characters(const std::string &line) {
   std::vector<std::string> chars;
-  for (char c : line) {
-    if (isUtf8Continuation(c) && !chars.empty())
-      chars.back() += c;
-    else
-      chars.emplace_back(1, c);
+  for (size_t i = 0; i < line.size();) {
+    size_t n = std::max<size_t>(support::utf8SequenceLength(line, i), 1);
+    chars.push_back(line.substr(i, n));
+    i += n;
   }
   return chars;
 }
 
-/// "   ^~~~" under columns [col, col + length), keeping tabs so it lines up.
-std::string caretLine(const std::string &line, int col, int length) {
+/// Columns `shown` takes on a terminal: one per character.
+int width(const std::string &shown) {
+  int n = 0;
+  for (char c : shown)
+    n += isUtf8Continuation(c) ? 0 : 1;
+  return n;
+}
+
+/// The line as printed (control bytes escaped by support::displayText), and
+/// "   ^~~~" under the characters [col, col + length) of the unescaped line,
+/// keeping tabs so it lines up and widening each column to its escaped text.
+std::pair<std::string, std::string> shownLine(const std::string &line, int col, int length) {
   std::vector<std::string> chars = characters(line);
-  std::string out;
-  for (int i = 0; i + 1 < col; ++i)
-    out += i < (int)chars.size() && chars[i] == "\t" ? '\t' : ' ';
+  std::string shown, caret;
+  for (const std::string &c : chars)
+    shown += support::displayText(c);
+  for (int i = 0; i + 1 < col; ++i) {
+    if (i < (int)chars.size() && chars[i] == "\t")
+      caret += '\t';
+    else
+      caret += std::string(i < (int)chars.size() ? width(support::displayText(chars[i])) : 1, ' ');
+  }
   int available = std::max(1, (int)chars.size() - (col - 1));
-  out += '^';
-  out += std::string(std::clamp(length, 1, available) - 1, '~');
-  return out;
+  int columns = 0;
+  for (int i = col - 1; i < col - 1 + std::clamp(length, 1, available); ++i)
+    columns += i < (int)chars.size() ? width(support::displayText(chars[i])) : 1;
+  caret += '^';
+  caret += std::string(std::max(columns, 1) - 1, '~');
+  return {shown, caret};
 }
 
 } // namespace
@@ -76,20 +98,24 @@ void DiagnosticEngine::addSource(const std::string &file, std::string text) {
 }
 
 void DiagnosticEngine::printOne(std::ostream &os, const ir::SourceLoc &loc, const char *severity,
-                                const std::string &message, int length) const {
+                                const std::string &rawMessage, int length) const {
+  // A message may quote the model (a bad character, a string literal).
+  std::string message = support::displayText(rawMessage);
+  std::string file = support::displayText(loc.file);
   if (loc.file.empty())
     os << severity << ": " << message << "\n";
   else if (loc.line <= 0)
-    os << fmt::format("{}: {}: {}\n", loc.file, severity, message);
+    os << fmt::format("{}: {}: {}\n", file, severity, message);
   else
-    os << fmt::format("{}:{}:{}: {}: {}\n", loc.file, loc.line, std::max(loc.col, 1), severity,
+    os << fmt::format("{}:{}:{}: {}: {}\n", file, loc.line, std::max(loc.col, 1), severity,
                       message);
   if (loc.line <= 0)
     return;
   for (const auto &[name, text] : sources_) {
     std::string line;
     if (name == loc.file && sourceLine(text, loc.line, line)) {
-      os << line << "\n" << caretLine(line, std::max(loc.col, 1), length) << "\n";
+      auto [shown, caret] = shownLine(line, std::max(loc.col, 1), length);
+      os << shown << "\n" << caret << "\n";
       return;
     }
   }

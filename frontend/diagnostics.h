@@ -2,7 +2,9 @@
 // source line and a caret under the span, like clang; an error may carry
 // notes (`file:line:col: note: in layer 'residual' used here`). An error
 // identical to one already reported (same place, same message: e.g. from the
-// body of a layer used twice) is reported once.
+// body of a layer used twice) is reported once. Control bytes and bytes that
+// are not UTF-8 are printed as \xNN (support/display_text.h), the caret still
+// under the character it points at.
 #pragma once
 #include "ir/graph.h"
 

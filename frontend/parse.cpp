@@ -2,6 +2,7 @@
 
 #include "frontend/ast_builder.h"
 #include "frontend/syntax_errors.h"
+#include "support/display_text.h"
 
 #include "NNLexer.h"
 #include "NNParser.h"
@@ -35,35 +36,12 @@ bool checkNesting(antlr4::CommonTokenStream &tokens, const std::string &file,
   return true;
 }
 
-/// Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no
-/// surrogates, at most U+10FFFF) at `i`, or 0 if the bytes there are not one.
-size_t utf8SequenceLength(const std::string &t, size_t i) {
-  auto at = [&](size_t k) { return i + k < t.size() ? (unsigned char)t[i + k] : 0u; };
-  auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
-    return at(k) >= lo && at(k) <= hi;
-  };
-  unsigned c = at(0);
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    return cont(1, lo, hi) && cont(2) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
-  }
-  return 0;
-}
-
 /// Reports the first byte of `text` that is not well-formed UTF-8 at its
 /// line and column (columns count characters, as in every diagnostic).
 bool checkUtf8(const std::string &text, const std::string &file, DiagnosticEngine &diags) {
   int line = 1, col = 1;
   for (size_t i = 0; i < text.size();) {
-    size_t n = utf8SequenceLength(text, i);
+    size_t n = support::utf8SequenceLength(text, i);
     if (n == 0) {
       diags.error({file, line, col},
                   fmt::format("the model file is not valid UTF-8 text: byte 0x{:02X} at offset {}",

@@ -135,6 +135,21 @@ TEST(FrontendErrors, PrintShowsTheLineAndACaretUnderTheSpan) {
                       "           ^~~~~\n");
 }
 
+TEST(FrontendErrors, PrintEscapesControlBytesAndKeepsTheCaretUnderThem) {
+  DiagnosticEngine diags;
+  diags.addSource("c.nn", "model m {\n\ta = \"\x1b[2J\" + b\x07"
+                          "c\n}\n");
+  diags.error({"c.nn", 2, 15},
+              "bad 'b\x07"
+              "c'",
+              3);
+  std::ostringstream os;
+  diags.print(os);
+  EXPECT_EQ(os.str(), "c.nn:2:15: error: bad 'b\\x07c'\n"
+                      "\ta = \"\\x1B[2J\" + b\\x07c\n"
+                      "\t                ^~~~~~\n");
+}
+
 TEST(FrontendErrors, ErrorsInALayerNoteEachUseOnce) {
   DiagnosticEngine diags;
   std::string text = "layer f(x: f32[n]) -> f32[n] { return x + zzz }\n"
