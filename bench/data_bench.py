@@ -18,7 +18,7 @@ once (each tool times itself: for nnc, loading then one pass over the values,
 as the mapped file is read lazily; for NumPy and pandas, the load); peak RSS is the process's ru_maxrss, start-up (Python, imports, LLVM)
 included, so the float32 data's own size is given next to it.
 
-`run_bench.py` calls bench_data() and render_data(); --update replaces the
+`run_bench.py` calls bench_data(), `report.py` render_data(); --update replaces the
 section "## Reading a CSV" of an existing report with this run's, leaving the
 rest as it is (the full harness takes 20-40 minutes).
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Issue 6's benchmark harness: nnc against its peers on this machine, in one run.
+"""The benchmark harness of issues 6 and 13: nnc against its peers on this machine, in one run.
 
     python3 bench/run_bench.py            # everything, writes docs/performance.md (~10-20 min)
     python3 bench/run_bench.py --quick    # smoke run: 3 rounds, short runs, no 784-1024-1024-10,
@@ -21,6 +21,10 @@ each one's median. A round during which other processes used > 10 % of the CPUs 
 (--tries); before each net it waits up to --max-wait s for a quiet machine. The peers run with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this machine pins OpenBLAS to Haswell kernels; see
 ../shared/bench/README.md); nnc runs in the environment as it is. No timing is asserted anywhere.
+The machine is measured too (bench/machine.py): lscpu, LLVM's host CPU name (nnc-bench) and the
+FMA peak per core (bench/peak_fma.c, 1 and 2 threads, at the start and at the end of the run).
+Files: nets.py (what is measured), machine.py (the CPU and its peak), report.py (the Markdown
+report and the acceptance rows of issues 13 and 6).
 
 Standard library only (the peers re-run under /usr/bin/python3, which has torch and numpy).
 """
@@ -41,31 +45,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from benchutil import Foreign, machine_busy, wait_quiet  # noqa: E402
-from data_bench import bench_data, cpu_model, render_data  # noqa: E402
+from data_bench import bench_data, cpu_model  # noqa: E402
+from machine import (build_peak, combine_peak, host_cpu_info, lscpu_summary,  # noqa: E402
+                     measure_peak)
+from nets import GEMM_SIZES, LARGEST, NETS  # noqa: E402
+from report import render, thr, torch_best  # noqa: E402
 
 PEER_ENV = ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE"]
 PEER_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
-class Net:
-    def __init__(self, dims, batch, loss, model):
-        self.dims, self.batch, self.loss = dims, batch, loss
-        self.model = os.path.join(HERE, "models", model)
-        self.name = "-".join(map(str, dims))
-        self.weights = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
-        self.flop = 6 * batch * self.weights  # per train step: 2 B W forward, 4 B W backward
-
-
-NETS = [
-    Net([3, 10, 1], 32, "mse", "mlp_3_10_1.nn"),
-    Net([64, 128, 10], 128, "ce", "mlp_64_128_10.nn"),
-    Net([784, 256, 256, 10], 128, "ce", "mlp_784_256_256_10.nn"),
-    Net([784, 1024, 1024, 10], 256, "ce", "mlp_784_1024_1024_10.nn"),
-]
-LARGEST = "784-1024-1024-10"
-GEMM_SIZES = [128, 256, 512, 1024]
 IRIS = os.path.join(REPO, "examples", "iris.nn")
-COMPILE_TARGET_MS = 150.0
 TRAIN_IMPLS = ["nnc", "torch", "torch-foreach", "numpy"]
 INFER_IMPLS = ["nnc", "torch", "numpy"]  # Adam does not matter for inference
 
@@ -258,311 +248,12 @@ def bench_compile(a, tools):
             "nnc_train_1_epoch_ms": statistics.median(whole), "bg_load": fg.frac}
 
 
-# ---------------------------------------------------------------------------- report
-
-def lscpu_summary():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return [], ""
-    keys = ["Architecture", "Model name", "CPU(s)", "Thread(s) per core", "Core(s) per socket",
-            "Socket(s)", "CPU max MHz", "BogoMIPS", "Hypervisor vendor", "Virtualization type",
-            "L1d cache", "L2 cache", "L3 cache"]
-    rows, flags = [], ""
-    for line in out.splitlines():
-        if ":" not in line:
-            continue
-        k, v = line.split(":", 1)
-        k, v = k.strip(), v.strip()
-        if k in keys:
-            rows.append((k, v))
-        if k == "Flags":
-            have = set(v.split())
-            flags = " ".join(f for f in ("avx2", "fma", "avx512f", "avx512bw", "avx512vl",
-                                         "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile")
-                             if f in have)
-    return rows, flags
-
-
 def git(*args):
     try:
         return subprocess.run(["git", "-C", REPO] + list(args), capture_output=True, text=True,
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
-
-
-def ratio_str(x):
-    if x is None:
-        return "–"
-    return f"{x:.3f}" if x >= 0.01 else f"{x:.4f}"
-
-
-def find(results, net, threads):
-    for r in results:
-        if r["net"] == net and r["threads"] == threads:
-            return r
-    return None
-
-
-def torch_best(r):
-    d, f = r["median_sec"]["torch/train"], r["median_sec"]["torch-foreach/train"]
-    return (f, "foreach") if f < d else (d, "default")
-
-
-def acceptance(results, gemm_rows, comp):
-    """Issue 6's acceptance rows: (criterion, measured, target, met or None when not run,
-    the share of the CPUs other processes used while the row was measured, or None)."""
-    rows = []
-    r = find(results, "3-10-1", 1)
-    if r:
-        nnc = r["median_sec"]["nnc/train"]
-        t, _ = torch_best(r)
-        rows.append(("3-10-1 b32, 1 thread: train step ≤ 1/50 of PyTorch's",
-                     f"{ratio_str(nnc / t)} (1/{t / nnc:.1f})", "≤ 0.020", nnc / t <= 1 / 50,
-                     r["bg_load"]))
-        nump = r["median_sec"]["numpy/train"]
-        rows.append(("3-10-1 b32, 1 thread: train step ≤ 1/20 of NumPy's",
-                     f"{ratio_str(nnc / nump)} (1/{nump / nnc:.1f})", "≤ 0.050",
-                     nnc / nump <= 1 / 20, r["bg_load"]))
-    r = find(results, "64-128-10", 1)
-    if r:
-        nnc, nump = r["median_sec"]["nnc/train"], r["median_sec"]["numpy/train"]
-        rows.append(("64-128-10 b128, 1 thread: train step ≤ 1/3 of NumPy's",
-                     f"{ratio_str(nnc / nump)} (1/{nump / nnc:.2f})", "≤ 0.333",
-                     nnc / nump <= 1 / 3, r["bg_load"]))
-    for net, threads, bar in (("784-256-256-10", 1, 0.75), (LARGEST, 2, 0.80)):
-        r = find(results, net, threads)
-        if not r:
-            rows.append((f"{net}, {thr(threads)}: ≥ {bar:.0%} of oneDNN's GFLOP/s on the "
-                         "step's GEMMs", "not run", f"≥ {bar:.2f}", None, None))
-            rows.append((f"{net}, {thr(threads)}: faster than every peer", "not run",
-                         "< 1", None, None))
-            continue
-        frac = r["median_sec"]["onednn/gemms"] / r["median_sec"]["nnc/train"]
-        rows.append((f"{net} b{r['batch']}, {thr(threads)}: ≥ {bar:.0%} of oneDNN's GFLOP/s "
-                     "on the step's GEMMs", f"{frac:.3f}", f"≥ {bar:.2f}", frac >= bar,
-                     r["bg_load"]))
-        nnc = r["median_sec"]["nnc/train"]
-        t, _ = torch_best(r)
-        best = min(t, r["median_sec"]["numpy/train"])
-        rows.append((f"{net} b{r['batch']}, {thr(threads)}: faster than every peer "
-                     "(nnc ÷ fastest peer)", ratio_str(nnc / best), "< 1", nnc < best,
-                     r["bg_load"]))
-    for n in GEMM_SIZES:
-        for threads in (1, 2):
-            g = next((x for x in gemm_rows if x["n"] == n and x["threads"] == threads), None)
-            if not g:
-                continue
-            q = g["gflops"]["nnc"] / g["gflops"]["onednn"]
-            rows.append((f"GEMM alone n={n}, {thr(threads)}: ≥ 0.9× oneDNN sgemm",
-                         f"{q:.3f}", "≥ 0.90", q >= 0.9, g["bg_load"]))
-    if comp:
-        ms = comp["phases_ms"]["total"]
-        rows.append(("examples/iris.nn source → JIT'd training step",
-                     f"{ms:.0f} ms", f"≤ {COMPILE_TARGET_MS:.0f} ms", ms <= COMPILE_TARGET_MS,
-                     comp.get("bg_load")))
-    rows.append(("Results unchanged: parity and quality tests pass", "not measured here "
-                 "(lit/e2e suites)", "pass", None, None))
-    return rows
-
-
-def thr(n):
-    return f"{n} thread" + ("" if n == 1 else "s")
-
-
-def verdict(m, load=None, threads=1):
-    """met / missed; a 2-thread row measured while others used > 25 % of the CPUs says nothing."""
-    if m is None:
-        return "–"
-    if threads > 1 and load is not None and load > 0.25:
-        return "no verdict (load)"
-    return "**met**" if m else "missed"
-
-
-def render(a, meta, results, gemm_rows, comp, data=None):
-    L = []
-    add = L.append
-    add("# Performance: nnc against PyTorch, NumPy and oneDNN")
-    add("")
-    add("Generated by `bench/run_bench.py` (issue 6's benchmark harness; see `bench/README.md`). "
-        "Ratios from one run count; single absolute times on this shared machine do not. "
-        "Do not edit by hand: rerun the harness.")
-    add("")
-    add(f"- date: {meta['date']}")
-    add(f"- commit: `{meta['commit']}`" + (f" plus uncommitted changes in {meta['dirty']} "
-                                           "(work in progress in this tree; nnc-bench was built "
-                                           "from it)" if meta["dirty"] else ""))
-    if meta.get("note"):
-        add(f"- note: {meta['note']}")
-    add(f"- command: `{meta['command']}`")
-    add(f"- rounds: {a.repeats} interleaved rounds per row (median), timed runs of ~{a.min_time} s "
-        f"(oneDNN: ~{a.gemm_min_time} s per shape of a step), after warm-up; a round during which "
-        f"other processes used > 10 % of the CPUs was measured again (up to {a.tries} tries, "
-        "the quietest kept); column *others* is the highest such share among a row's kept rounds")
-    add(f"- quiet-wait: {'up to ' + str(a.max_wait) + ' s per row for < 15 % CPU use' if a.max_wait > 0 else 'off'}"
-        f"; machine load when the run began: {meta['busy_at_start']:.0%} of the CPUs busy")
-    add(f"- software: nnc-bench (nnc's -O{meta.get('opt_level', '?')}: graph passes, LLVM 19, ORC JIT "
-        f"for the host CPU); PyTorch {meta.get('torch', '?')}, "
-        f"NumPy {meta.get('numpy', '?')}, BLAS {meta.get('blas', '?')}; oneDNN "
-        f"{meta.get('onednn', '?')} (`dnnl_sgemm`, OpenMP); Linux {platform.release()}")
-    add("- peers ran as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=T ...` "
-        "(this machine pins OpenBLAS to its Haswell kernels otherwise); nnc ran in the "
-        "environment as it is")
-    add("")
-    add("Machine (`lscpu`):")
-    add("")
-    add("| | |")
-    add("|---|---|")
-    for k, v in meta["lscpu"]:
-        add(f"| {k} | {v} |")
-    if meta["flags"]:
-        add(f"| SIMD flags | {meta['flags']} |")
-    add("")
-    add("## Acceptance (issue 6)")
-    add("")
-    add("Ratios are nnc's time ÷ the peer's (below 1: nnc is faster), or nnc's GFLOP/s ÷ "
-        "oneDNN's. *others*: the share of the CPUs that other processes used while the row was "
-        "measured (the highest over its kept rounds).")
-    add("")
-    loads = [r["bg_load"] for r in results] + [g["bg_load"] for g in gemm_rows]
-    busy = [x for x in loads if x > 0.10]
-    if busy:
-        add(f"**Measured under load**: in {len(busy)} of {len(loads)} rows other processes used "
-            f"more than 10 % of the CPUs (up to {max(busy):.0%}) even in the quietest of "
-            f"{a.tries} tries per round. Every implementation of a row ran in the same rounds, so "
-            "1-thread ratios are roughly comparable, but absolute times are slower than on an idle "
-            "machine, and 2-thread rows under load are not meaningful: an OpenMP team (PyTorch, "
-            "oneDNN) waits at every barrier for a thread that another process preempted, so the "
-            "acceptance table gives no verdict for a 2-thread row measured above 25 %. Rerun "
-            "`python3 bench/run_bench.py` on a quiet machine for numbers to quote.")
-        add("")
-    add("| criterion | measured | target | | others |")
-    add("|---|---|---|---|---|")
-    for crit, meas, target, met, load in acceptance(results, gemm_rows, comp):
-        threads = 2 if "2 threads" in crit else 1
-        add(f"| {crit} | {meas} | {target} | {verdict(met, load, threads)} | "
-            f"{'–' if load is None else f'{load:.0%}'} |")
-    add("")
-    if results:
-        add("## Training step")
-        add("")
-        add("ms per step (median); GFLOP/s count 6 × batch × weights per step, as the peers' "
-            "script does; *torch* is the faster of Adam's default and `foreach=True` (which one "
-            "in brackets); ratios are nnc ÷ peer.")
-        add("")
-        add("| net | batch | threads | nnc ms | PyTorch ms | NumPy ms | nnc GFLOP/s | PyTorch "
-            "GFLOP/s | NumPy GFLOP/s | nnc ÷ PyTorch | nnc ÷ NumPy | others |")
-        add("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for r in results:
-            m = r["median_sec"]
-            nnc, nump = m["nnc/train"], m["numpy/train"]
-            t, which = torch_best(r)
-            gf = lambda s: r["flop"] / s / 1e9  # noqa: E731
-            add(f"| {r['net']} | {r['batch']} | {r['threads']} | {nnc * 1e3:.4g} | {t * 1e3:.4g} "
-                f"({which}) | {nump * 1e3:.4g} | {gf(nnc):.2f} | {gf(t):.2f} | {gf(nump):.2f} | "
-                f"{ratio_str(nnc / t)} | {ratio_str(nnc / nump)} | {r['bg_load']:.0%} |")
-        add("")
-        add("PyTorch's two Adam variants, ms per step: " + "; ".join(
-            f"{r['net']} t{r['threads']}: default {r['median_sec']['torch/train'] * 1e3:.4g}, "
-            f"foreach {r['median_sec']['torch-foreach/train'] * 1e3:.4g}" for r in results) + ".")
-        add("")
-        add("## Inference (forward pass of one batch)")
-        add("")
-        add("| net | batch | threads | nnc ms | PyTorch ms | NumPy ms | nnc GFLOP/s | nnc ÷ "
-            "PyTorch | nnc ÷ NumPy |")
-        add("|---|---|---|---|---|---|---|---|---|")
-        for r in results:
-            m = r["median_sec"]
-            nnc, t, nump = m["nnc/infer"], m["torch/infer"], m["numpy/infer"]
-            add(f"| {r['net']} | {r['batch']} | {r['threads']} | {nnc * 1e3:.4g} | {t * 1e3:.4g} | "
-                f"{nump * 1e3:.4g} | {r['flop'] / 3 / nnc / 1e9:.2f} | {ratio_str(nnc / t)} | "
-                f"{ratio_str(nnc / nump)} |")
-        add("")
-        add("## The training step against oneDNN on its own GEMM shapes")
-        add("")
-        add("The GEMMs of each training step as nnc's training graph has them (forward, weight "
-            "gradients, input gradients but the first layer's; transposed operands read in place), "
-            "timed one by one with `dnnl_sgemm` in the same rounds. oneDNN's GFLOP/s is their "
-            "FLOPs over their summed time (the FLOP-weighted harmonic mean); nnc's counts the same "
-            "FLOPs over its whole step (its elementwise work and Adam included). The fraction is "
-            "the ratio of the two, i.e. oneDNN's GEMM time ÷ nnc's step time.")
-        add("")
-        add("| net | batch | threads | GEMMs (M×K×N, op) | GEMM GFLOP | oneDNN ms | oneDNN "
-            "GFLOP/s | nnc step GFLOP/s | fraction |")
-        add("|---|---|---|---|---|---|---|---|---|")
-        for r in results:
-            m = r["median_sec"]
-            shapes = ", ".join(f"{g['m']}×{g['k']}×{g['n']}{' ' + ('T' if g['ta'] else 'N') + ('T' if g['tb'] else 'N') if g['ta'] or g['tb'] else ''}"
-                               for g in r["gemms"])
-            fl = r["flop_step_gemms"]
-            add(f"| {r['net']} | {r['batch']} | {r['threads']} | {shapes} | {fl / 1e9:.4g} | "
-                f"{m['onednn/gemms'] * 1e3:.4g} | {fl / m['onednn/gemms'] / 1e9:.1f} | "
-                f"{fl / m['nnc/train'] / 1e9:.2f} | {m['onednn/gemms'] / m['nnc/train']:.3f} |")
-        add("")
-    if gemm_rows:
-        add("## GEMM alone (n × n × n, float32)")
-        add("")
-        add("nnc: `nnc-bench --gemm n,n,n`, a graph with one matmul of an input [n,n] and a param "
-            "[n,n] (the batch dimension is M), compiled by the same JIT for the row's threads "
-            "(rows split across them). oneDNN: `dnnl_sgemm`.")
-        add("")
-        add("| n | threads | nnc GFLOP/s | oneDNN GFLOP/s | nnc ÷ oneDNN | nnc max rel. error | others |")
-        add("|---|---|---|---|---|---|---|")
-        for g in gemm_rows:
-            err = g.get("nnc_max_rel_error")
-            add(f"| {g['n']} | {g['threads']} | {g['gflops']['nnc']:.1f} | "
-                f"{g['gflops']['onednn']:.1f} | {g['gflops']['nnc'] / g['gflops']['onednn']:.3f} | "
-                f"{'–' if err is None else f'{err:.1e}'} | {g['bg_load']:.0%} |")
-        add("")
-    if comp:
-        p = comp["phases_ms"]
-        add("## Compile time")
-        add("")
-        add(f"`examples/iris.nn` from reading the source to a JIT-compiled training step, "
-            f"`nnc-bench --compile-only`, each run a fresh process (LLVM's one-time setup "
-            f"included), median of {len(comp['runs_ms'])}: **{p['total']:.0f} ms** (target "
-            f"{COMPILE_TARGET_MS:.0f} ms). Phases (medians): front end {p['front_end']:.1f} ms, "
-            f"training graph {p['training_graph']:.1f}, graph passes {p.get('graph_passes', 0):.1f}, "
-            f"lowering to LLVM IR {p['lowering']:.1f}, `JitCompiler::compile` "
-            f"{p['jit_compile']:.1f}, `lookup` {p['jit_lookup']:.1f} (LLVM's optimization and "
-            f"machine code happen in these two, split as the JIT defers them). "
-            f"Runs: {', '.join(f'{x:.0f}' for x in comp['runs_ms'])} ms. The whole "
-            f"`nnc examples/iris.nn --train examples/data/iris.csv --epochs 1` process (which also "
-            f"compiles the evaluation kernel, loads the CSV and trains one epoch) takes "
-            f"{comp['nnc_train_1_epoch_ms']:.0f} ms.")
-        add("")
-        if results:
-            add("Compile time of the benchmark nets (training step only, first compile in the "
-                "worker process): " + "; ".join(
-                    f"{r['net']} b{r['batch']} {r['nnc_compile_ms']:.0f} ms" for r in results
-                    if r["threads"] == min(x["threads"] for x in results)) + ".")
-            add("")
-    if data:
-        add(render_data(data, meta.get("cpu", "?")))
-    notes = os.path.join(HERE, "notes.md")
-    if os.path.exists(notes):
-        with open(notes) as f:
-            add(f.read().rstrip())
-        add("")
-    add("## How to reproduce")
-    add("")
-    add("```sh")
-    add("cmake --build build                  # builds build/bin/nnc-bench")
-    add("python3 bench/run_bench.py           # this report (the run above: see 'command')")
-    add("build/bin/nnc-bench bench/models/mlp_784_256_256_10.nn       # one net, text report")
-    add("build/bin/nnc-bench --gemm 512,512,512 --json                 # one GEMM")
-    add("```")
-    add("")
-    add("Peer commands, as the harness ran them (T = threads; each is a server answering "
-        "`train`/`infer` requests; see `bench/peers.py`, `bench/dnnl_sgemm.c`):")
-    add("")
-    add("```sh")
-    for c in meta["peer_commands"]:
-        add(c)
-    add("```")
-    add("")
-    return "\n".join(L)
 
 
 def main():
@@ -635,9 +326,23 @@ def main():
             "support", "grammar").splitlines() if line.strip()})
         cmd = shlex.join(["python3", "bench/run_bench.py"] + sys.argv[1:])
         lscpu, flags = lscpu_summary()
+        host_cpu, host_bits = host_cpu_info(tools["nnc-bench"])
         log(f"run_bench: {len(nets)} nets x threads {a.threads}, GEMM sizes {sizes}, "
             f"{a.repeats} rounds, machine {busy_at_start:.0%} busy at start; logs in {tmp}")
         t_start = time.time()
+        peak_bin, peak_why = build_peak(tmp)
+        peak_threads = sorted(set([1] + a.threads))
+
+        def peak(when):
+            if not peak_bin:
+                return {}
+            if a.max_wait > 0:
+                wait_quiet(max_wait=a.max_wait, verbose=False)
+            log(f"FMA peak ({when} of the run)")
+            return measure_peak(peak_bin, peak_threads, log)
+        if peak_why:
+            log(f"FMA peak: {peak_why}")
+        peak_start = peak("start")
 
         results = []
         for net in nets:
@@ -657,12 +362,18 @@ def main():
         comp = None if a.no_compile else bench_compile(a, tools)
         data = None if a.data_size == "0" else bench_data(a.data_size, a.repeats, tools["nnc-bench"],
                                                           tmp, log)
+        peak_end = peak("end")
 
         meta = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
                 "commit": commit, "dirty": ", ".join(f"`{d}/`" for d in dirty), "command": cmd,
                 "lscpu": lscpu, "flags": flags, "busy_at_start": busy_at_start,
                 "elapsed_s": time.time() - t_start, "note": a.note, "cpu": cpu_model(),
-                "opt_level": results[0]["nnc_opt_level"] if results else None}
+                "opt_level": results[0]["nnc_opt_level"] if results else None,
+                "kernel": platform.release(), "openblas_env": {
+                    k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+                    if k in os.environ}, "host_cpu": host_cpu, "host_vector_bits": host_bits,
+                "peak": combine_peak(peak_start, peak_end, peak_why or "not measured (peak_fma "
+                                     "printed no 1-thread result)")}
         if results:
             pi = results[0]["peer_info"]["torch"]
             meta["torch"], meta["numpy"] = pi["torch"], pi["numpy"]

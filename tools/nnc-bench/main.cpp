@@ -18,12 +18,17 @@
 // infer or gemm) with one timed run as a JSON line
 // {"name": NAME, "steps": n, "sec": seconds per iteration}; "quit" or end of
 // input ends it (after a last JSON line with the final report fields).
+// Every report (--json, --serve's first line) names the host CPU as LLVM does
+// ("host_cpu") and its widest vector registers ("host_vector_bits").
 #include "bench.h"
 
 #include "runtime/data_error.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <llvm/ADT/StringMap.h>
+#include <llvm/ADT/StringRef.h>
+#include <llvm/TargetParser/Host.h>
 
 #include <iostream>
 #include <new>
@@ -165,6 +170,22 @@ void printText(const nlohmann::ordered_json &r) {
                              r["error_bound"].get<double>());
 }
 
+// The CPU the JIT compiles for, as LLVM names it (e.g. "znver4", "skylake-avx512"), and
+// the widest vector registers its host features allow, in bits (512: AVX-512F, 256: AVX,
+// 128: SSE2/NEON, 0: none known). bench/run_bench.py puts both into its report.
+void addHostCpu(nlohmann::ordered_json &r) {
+  r["host_cpu"] = llvm::sys::getHostCPUName().str();
+  auto f = llvm::sys::getHostCPUFeatures();
+  auto has = [&f](const char *name) {
+    auto it = f.find(name);
+    return it != f.end() && it->second;
+  };
+  r["host_vector_bits"] = has("avx512f") ? 512
+                          : has("avx")   ? 256
+                          : has("sse2") || has("neon") ? 128
+                                                       : 0;
+}
+
 int serve(Bench &b) {
   std::cout << b.report.dump() << std::endl;
   std::string line;
@@ -203,6 +224,7 @@ int run(const Options &o) {
     return runDataBench(o);
   std::unique_ptr<Bench> b = o.gemm.empty() ? compileModel(o) : compileGemm(o);
   nlohmann::ordered_json &r = b->report;
+  addHostCpu(r);
   if (o.compileOnly) {
     b->workloads.clear();
   }
