@@ -1,7 +1,9 @@
 #include "codegen/gemm.h"
+#include "codegen/gemm_blocking.h"
 
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
 #include <llvm/TargetParser/Triple.h>
 
 #include <algorithm>
@@ -18,25 +20,18 @@ namespace {
 
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-/// Micro-tile defaults for `lanes`-wide vectors and `regs` vector registers:
-/// mr*nv accumulators, nv loads of B and one broadcast of A must fit.
-void tileFor(GemmConfig &c, int regs) {
-  if (c.lanes >= 16) { // AVX-512: 32 zmm; 16 accumulators, 4 loads of B, a broadcast
-    c.mr = 4, c.nv = 4;
-  } else if (regs >= 32) { // NEON
-    c.mr = 8, c.nv = 3;
-  } else if (c.lanes > 1) { // AVX2, SSE: 16 registers
-    c.mr = 6, c.nv = 2;
-  } else {
-    c.mr = 4, c.nv = 2;
-  }
-  c.kc = 256;
-  c.mc = c.mr * std::max<int64_t>(1, 144 / c.mr);
-  c.directMr = 4;
+/// The config of a blocking (gemm_blocking.h).
+void apply(GemmConfig &c, const GemmBlocking &g) {
+  c.lanes = g.lanes;
+  c.mr = g.mr, c.nv = g.nv, c.kc = g.kc, c.mc = g.mc;
+  c.directMr = std::min(g.mr, 4);
+  c.l2Bytes = g.l2Bytes, c.l1SetSpan = g.l1SetSpan;
+  c.why = g.why;
 }
 
-/// NNC_GEMM="lanes=8,mr=6,..." (developer override of the defaults).
-void applyOverride(GemmConfig &c, int naturalLanes, int regs) {
+/// NNC_GEMM="lanes=8,mr=6,..." (developer override of the model's choice);
+/// other lanes than the CPU's re-derive the tile for that width.
+void applyOverride(GemmConfig &c, const CpuDescription &cpu) {
   const char *env = std::getenv("NNC_GEMM");
   if (!env || !*env)
     return;
@@ -55,13 +50,13 @@ void applyOverride(GemmConfig &c, int naturalLanes, int regs) {
     int64_t v = std::stoll(item.substr(eq + 1));
     if (key == "lanes") {
       int l = 1;
-      while (l * 2 <= v && l * 2 <= naturalLanes)
+      while (l * 2 <= v && l * 2 <= cpu.lanes())
         l *= 2;
       o.lanes = l;
     } else if (key == "mr") o.mr = (int)v, tileGiven = true;
     else if (key == "nv") o.nv = (int)v, tileGiven = true;
     else if (key == "kc") o.kc = v, tileGiven = true;
-    else if (key == "mc") o.mc = v, tileGiven = true;
+    else if (key == "mc") o.mc = v, o.l2Bytes = 0, tileGiven = true;
     else if (key == "dmr") o.directMr = (int)v, tileGiven = true;
     else if (key == "ku") o.kUnroll = (int)v;
     else if (key == "packa") o.packA = (int)v;
@@ -73,37 +68,33 @@ void applyOverride(GemmConfig &c, int naturalLanes, int regs) {
       throw std::runtime_error("NNC_GEMM: unknown key '" + key + "'");
   }
   if (o.lanes != c.lanes && !tileGiven) {
+    CpuDescription narrow = cpu;
+    narrow.vectorBits = o.lanes > 1 ? o.lanes * 32 : 0;
     GemmConfig t = o;
-    tileFor(t, regs);
+    apply(t, chooseGemmBlocking(narrow));
     o.mr = t.mr, o.nv = t.nv, o.kc = t.kc, o.mc = t.mc, o.directMr = t.directMr;
   }
   if (o.mr < 1 || o.nv < 1 || o.kc < 1 || o.directMr < 1 || o.kUnroll < 1)
     throw std::runtime_error("NNC_GEMM: tile sizes must be positive");
   o.mc = std::max<int64_t>(o.mr, o.mc / o.mr * o.mr);
+  o.why += "\nNNC_GEMM=" + s + " overrides it";
   c = o;
+}
+
+/// Whether `tm` compiles for this machine (then the OS's cache sizes count).
+bool isHost(const TargetMachine &tm) {
+  return tm.getTargetCPU() == sys::getHostCPUName() &&
+         tm.getTargetTriple().getArch() == Triple(sys::getProcessTriple()).getArch();
 }
 
 } // namespace
 
 GemmConfig gemmConfigFor(const TargetMachine *tm) {
+  CpuDescription cpu = describeTarget(tm, tm && isHost(*tm));
   GemmConfig c;
-  int regs = 16;
-  if (tm) {
-    const Triple &t = tm->getTargetTriple();
-    const MCSubtargetInfo *sti = tm->getMCSubtargetInfo();
-    if (t.getArch() == Triple::x86_64 || t.getArch() == Triple::x86) {
-      if (sti->checkFeatures("+avx512f"))
-        c.lanes = 16, regs = 32;
-      else if (sti->checkFeatures("+avx"))
-        c.lanes = 8;
-      else if (sti->checkFeatures("+sse2"))
-        c.lanes = 4;
-    } else if (t.getArch() == Triple::aarch64 && sti->checkFeatures("+neon")) {
-      c.lanes = 4, regs = 32;
-    }
-  }
-  tileFor(c, regs);
-  applyOverride(c, c.lanes, regs);
+  apply(c, chooseGemmBlocking(cpu));
+  c.cpu = describe(cpu);
+  applyOverride(c, cpu);
   return c;
 }
 
@@ -162,15 +153,18 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
   if (p.nv < cfg.nv)
     p.mr = std::max(cfg.mr, std::min(cfg.mr * cfg.nv / p.nv, p.transA || cfg.packA ? 64 : 8));
   // Packing a row-major B pays when its panels are read for several row
-  // blocks and its rows are far apart (each k-row on its own page). Split
-  // across threads, each reads all of the B that the threads packed
-  // together, so it pays later (measured: N = 512 and 768 on two threads
-  // were 3-10 % faster with B read in place, N = 1024 10 % slower).
+  // blocks and its rows are at least half an L1 set span apart (N >= 512
+  // floats with 4 KiB spans: a micro-panel's rows share a few L1 sets).
+  // Split across threads, each reads all of the B that the threads packed
+  // together, so it pays later, from a whole span (measured on Zen 4: N = 512
+  // and 768 on two threads were 3-10 % faster with B read in place, N = 1024
+  // 10 % slower).
   p.parallel = threads > 1 && macs >= cfg.parallelMinMacs && !cfg.packA;
+  p.mc = roundUp(std::min(gemmRowBlock(cfg.mc, p.mr, cfg.l2Bytes, p.maxN), p.maxM), p.mr);
+  int64_t rowBytes = p.maxN * 4, span = std::max<int64_t>(cfg.l1SetSpan, 64);
   p.packB = p.transB || cfg.packB == 1 ||
-            (cfg.packB < 0 && p.maxM > cfg.mc && p.maxN >= (p.parallel ? 1024 : 512));
+            (cfg.packB < 0 && p.maxM > p.mc && rowBytes >= (p.parallel ? span : span / 2));
   p.bPackedBytes = p.packB ? roundUp(p.maxK * roundUp(p.maxN, nr) * 4, 64) : 0;
-  p.mc = roundUp(std::min(cfg.mc, p.maxM), p.mr);
   int64_t aBytes = cfg.packA ? roundUp(p.mc * std::max(cfg.kcStride(), cfg.kc) * 4, 64) : 0;
   int64_t cBytes = p.swapped ? roundUp(p.maxM * p.maxN * 4, 64) : 0;
   p.cOffset = p.bPackedBytes + aBytes;

@@ -32,10 +32,10 @@
 // operand (a transpose node) is read through with swapped strides, and
 // lower_graph.cpp skips a transpose whose only readers are matmuls.
 //
-// The config comes from the target being compiled for (JIT: the host; AOT:
-// --target/--cpu): AVX-512 4x64 tiles (16 zmm accumulators), AVX/AVX2 and
-// SSE 6 x 2 vectors, NEON 8 x 3, scalar 4 x 2. Developer override
-// (benchmarks, tests), any subset:
+// The config comes from the CPU being compiled for (JIT: the host, with the
+// OS's cache sizes; AOT: --target/--cpu), by the analytic model of
+// gemm_blocking.h (register tile, kc, mc, when to pack B); --stats says what
+// was chosen and why. Developer override (benchmarks, tests), any subset:
 //   NNC_GEMM="lanes=8,mr=6,nv=2,kc=256,mc=96,ku=2,packa=1,packb=0,dmr=4,direct=32768,par=2097152,on=1"
 // lanes is capped at what the target supports; lanes=1 is plain scalar code;
 // on=0 switches to the reference loop nest.
@@ -43,6 +43,7 @@
 #include "ir/graph.h"
 
 #include <cstdint>
+#include <string>
 #include <unordered_set>
 
 namespace llvm {
@@ -67,6 +68,11 @@ struct GemmConfig {
   /// and moving operands between cores cost what the split saves (the
   /// 64-128-10 step's 2^20-MAC GEMMs were no faster on two threads).
   int64_t parallelMinMacs = int64_t(1) << 21;
+
+  int64_t l2Bytes = 0;        // per-GEMM row block: C's mc x N block in half of L2 (0: no bound)
+  int64_t l1SetSpan = 4096;   // B read in place with rows this far apart or more / 2: packed
+  std::string cpu;            // the CPU description it was derived from (--stats)
+  std::string why;            // the model's reasons (--stats)
 
   int nr() const { return nv * lanes; }
   /// Row stride (floats) of a packed A row panel (packA=1): kc padded so

@@ -1,5 +1,6 @@
 #include "codegen/object_emitter.h"
 
+#include "codegen/gemm.h"
 #include "codegen/host_target.h"
 #include "codegen/lower_graph.h"
 
@@ -316,6 +317,19 @@ AotResult emitAot(const AotModel &model, const AotTarget &target, AotFileKind ki
     throw std::runtime_error("the target " + api.triple + " cannot emit this file type");
   pm.run(m);
   return {api, std::string(buf.begin(), buf.end())};
+}
+
+std::string gemmChoiceReport(const AotTarget &target) {
+  std::unique_ptr<TargetMachine> tm = makeTargetMachine(target);
+  GemmConfig c = gemmConfigFor(tm.get());
+  std::string out = "gemm: " + c.cpu + "\n";
+  size_t pos = 0;
+  while (pos < c.why.size()) {
+    size_t nl = c.why.find('\n', pos);
+    out += "  " + c.why.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos) + "\n";
+    pos = nl == std::string::npos ? c.why.size() : nl + 1;
+  }
+  return out;
 }
 
 } // namespace nnc::codegen

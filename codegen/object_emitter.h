@@ -71,4 +71,9 @@ AotResult emitAot(const AotModel &model, const AotTarget &target, AotFileKind ki
 /// A valid C identifier made of `name` (other characters become '_').
 std::string cIdentifier(const std::string &name);
 
+/// For --stats: the CPU description the GEMM's blocking was derived from and
+/// the model's reasons (gemm_blocking.h), for `target` (empty: the host, as
+/// the JIT compiles for). Throws std::runtime_error as emitAot does.
+std::string gemmChoiceReport(const AotTarget &target);
+
 } // namespace nnc::codegen

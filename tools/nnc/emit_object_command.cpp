@@ -58,7 +58,8 @@ void runEmitObject(const frontend::Model &m, const std::vector<const ir::Graph *
   if (!failure.empty())
     throw std::logic_error(failure);
   if (opts.stats)
-    std::cerr << pm.context().stats.str();
+    std::cerr << pm.context().stats.str()
+              << codegen::gemmChoiceReport({opts.targetTriple, opts.targetCpu, opts.optLevel});
   codegen::AotModel a;
   a.prefix = codegen::cIdentifier(m.name);
   a.graph = prediction.get();

@@ -6,6 +6,7 @@
 //            -> training loop on the CSV data
 //   or, with --emit=obj|asm, prediction graph + weights -> model.o + model.h
 #include "codegen/jit_compiler.h"
+#include "codegen/object_emitter.h"
 #include "emit_object_command.h"
 #include "frontend/model.h"
 #include "ir/autodiff.h"
@@ -255,7 +256,7 @@ int run(const cli::Options &opts) {
   timer.lap("lowering to LLVM IR");
   jit.compile(opts.optLevel, opts.emit == "llvm");
   if (opts.stats)
-    std::cerr << pm.context().stats.str();
+    std::cerr << pm.context().stats.str() << codegen::gemmChoiceReport({});
   if (opts.emit == "llvm") {
     timer.lap("LLVM optimization");
     timer.print(pm);
