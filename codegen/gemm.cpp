@@ -164,6 +164,10 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
   int64_t rowBytes = p.maxN * 4, span = std::max<int64_t>(cfg.l1SetSpan, 64);
   p.packB = p.transB || cfg.packB == 1 ||
             (cfg.packB < 0 && p.maxM > p.mc && rowBytes >= (p.parallel ? span : span / 2));
+  // Columns split across threads when C is wider than tall, with two panels
+  // or more per thread (lowerMatMul keeps rows for a row-wise epilogue).
+  p.splitColumns = p.parallel && !p.swapped && p.maxN > p.maxM &&
+                   (p.maxN + nr - 1) / nr >= 2 * threads;
   p.bPackedBytes = p.packB ? roundUp(p.maxK * roundUp(p.maxN, nr) * 4, 64) : 0;
   int64_t aBytes = cfg.packA ? roundUp(p.mc * std::max(cfg.kcStride(), cfg.kc) * 4, 64) : 0;
   int64_t cBytes = p.swapped ? roundUp(p.maxM * p.maxN * 4, 64) : 0;

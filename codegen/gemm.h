@@ -16,7 +16,10 @@
 //       tile, in registers, to the fused epilogue instead of storing it
 //   threads (a kernel compiled for several, M*N*K >= parallelMinMacs):
 //     the row blocks are split across them (B packed first, its K blocks in
-//     parallel); each C element is computed as on one thread.
+//     parallel), or, when C is wider than tall and its epilogue runs on
+//     tiles or not at all, the column panels (each thread packs and reads
+//     only its columns of B: per thread M*K + K*N/t floats read instead of
+//     M*K/t + K*N); each C element is computed as on one thread.
 //   narrow N and a transposed A (X^T dY, the weight gradient of a layer with
 //     fewer outputs than a vector has lanes): C^T = dY^T X is computed, with
 //     the wide side in the lanes, and copied to C transposed; the same sums
@@ -91,7 +94,8 @@ struct GemmPlan {
   const ir::Node *a = nullptr, *b = nullptr;
   bool transA = false, transB = false;
   bool packB = false;        // B is packed into the scratch area
-  bool parallel = false;     // blocked path: rows split across the kernel's threads
+  bool parallel = false;     // blocked path: rows split across the kernel's threads ...
+  bool splitColumns = false; // ... or columns (C wider than tall: each thread reads less of B)
   /// Blocked path: C^T = B^T A^T is computed instead (a, b, trans*, maxM and
   /// maxN describe that product) into the scratch area at cOffset, then
   /// copied to C transposed.

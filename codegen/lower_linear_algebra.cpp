@@ -205,14 +205,29 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     return;
   }
 
-  // Blocked. Threads split the rows (units of mr rows, each C element is
-  // still computed by one thread in the same order, so results do not depend
-  // on the thread count); a packed A would need a scratch area per thread.
+  // Blocked. Threads split the rows (units of mr rows) or, for a wide C
+  // whose epilogue does not need whole rows, the columns (units of nr: each
+  // thread then reads only its part of B, and packs it itself); either way
+  // each C element is computed by one thread in the same order, so results
+  // do not depend on the thread count. A packed A would need a scratch area
+  // per thread.
   const bool parallel = p.parallel;
+  const bool colSplit = parallel && p.splitColumns && !(afterRow && !epilogue) && !p.swapped;
   Value *KC = b.getInt64(cfg.kc);
   // B packed once if the plan says so (K blocks of kc, panel-major within),
   // else read in place; the K blocks are packed in parallel.
-  if (p.packB) {
+  // B's K blocks, columns [colFirst, colEnd) (a multiple of nr apart), packed.
+  auto packOwnB = [&](Frame &t, Value *colFirst, Value *colEnd) {
+    emitLoop(b, b.getInt64(0), ceilDiv(b, t.o.K, cfg.kc), b.getInt64(1), [&](Value *kb) {
+      Value *pc = b.CreateMul(kb, KC);
+      Value *kc = smin(b, KC, b.CreateSub(t.o.K, pc));
+      Value *src = b.CreateInBoundsGEP(
+          f32, t.B, b.CreateAdd(b.CreateMul(pc, t.o.ksB), b.CreateMul(colFirst, t.o.jsB)));
+      Value *dst = b.CreateInBoundsGEP(f32, t.Bp, b.CreateAdd(b.CreateMul(pc, t.Npad), b.CreateMul(colFirst, kc)));
+      b.CreateCall(kernels.packB(p.transB, p.nv), {src, t.ldB, kc, b.CreateSub(colEnd, colFirst), dst});
+    });
+  };
+  if (p.packB && !colSplit) {
     Frame f = frame();
     Value *kBlocks = ceilDiv(b, f.o.K, cfg.kc);
     auto pack = [&](Value *first, Value *end) {
@@ -236,10 +251,15 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   // in-place B share the in-place kernels (fewer kernels to compile).
   KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false,
                    epilogue);
-  // Rows [first, end) of C, in blocks of mc; the epilogue after each block.
-  auto rows = [&](Value *first, Value *end) {
+  // Rows [first, end) of C, in blocks of mc, columns [colFirst, colEnd)
+  // (null: all); the epilogue after each block.
+  auto rows = [&](Value *first, Value *end, Value *colFirst, Value *colEnd) {
     Frame f = frame();
     const Operands &o = f.o;
+    if (!colFirst)
+      colFirst = b.getInt64(0), colEnd = o.N;
+    else if (p.packB)
+      packOwnB(f, colFirst, colEnd);
     Value *MC = b.getInt64(p.mc);
     // At least one K block, so that K = 0 (an empty batch) still writes zeros.
     Value *kBlocks = b.CreateBinaryIntrinsic(Intrinsic::smax, ceilDiv(b, o.K, cfg.kc), b.getInt64(1));
@@ -261,7 +281,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
         Value *ldb = p.packB ? L.i64(nr) : o.N;
         Value *accumulate = b.CreateICmpSGT(kb, b.getInt64(0));
         Value *lastK = b.CreateICmpEQ(kb, b.CreateSub(kBlocks, b.getInt64(1)));
-        emitLoop(b, b.getInt64(0), o.N, b.getInt64(nr), [&](Value *j0) {
+        emitLoop(b, colFirst, colEnd, b.getInt64(nr), [&](Value *j0) {
           Value *bp = b.CreateInBoundsGEP(f32, bBlock, p.packB ? b.CreateMul(j0, kc) : j0);
           Value *nValid = b.CreateSub(o.N, j0);
           emitLoop(b, b.getInt64(0), mc, b.getInt64(p.mr), [&](Value *i0) {
@@ -294,12 +314,20 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   };
   Value *M = operands(L, n, p).M;
   if (!parallel) {
-    rows(b.getInt64(0), M);
+    rows(b.getInt64(0), M, nullptr, nullptr);
     return unswap();
+  }
+  if (colSplit) {
+    L.parallelFor(ceilDiv(b, operands(L, n, p).N, nr), [&](Value *first, Value *end) {
+      Operands o = operands(L, n, p);
+      Value *NR = b.getInt64(nr);
+      rows(b.getInt64(0), o.M, b.CreateMul(first, NR), smin(b, b.CreateMul(end, NR), o.N));
+    });
+    return;
   }
   L.parallelFor(ceilDiv(b, M, p.mr), [&](Value *first, Value *end) {
     Value *m = operands(L, n, p).M, *mr = b.getInt64(p.mr);
-    rows(b.CreateMul(first, mr), smin(b, b.CreateMul(end, mr), m));
+    rows(b.CreateMul(first, mr), smin(b, b.CreateMul(end, mr), m), nullptr, nullptr);
   });
   unswap();
 }

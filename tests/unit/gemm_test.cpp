@@ -160,7 +160,8 @@ std::vector<Case> allVariants(const std::vector<Case> &shapes) {
 /// NNC_GEMM settings: the target's own config, each narrower vector width,
 /// both paths forced, and tiny blocks (many K and M blocks, odd tiles); then
 /// kernels for 2 and 3 threads with every blocked matmul split (par=1): row
-/// ranges that start mid-block, B packed by K blocks in parallel.
+/// ranges that start mid-block, B packed by K blocks in parallel, column
+/// ranges (C wider than tall) each packing its own part of B.
 const char *kConfigs[] = {
     "",
     "lanes=8",
@@ -184,6 +185,7 @@ TEST_P(Gemm, StaticShapes) {
   std::vector<Case> shapes = {
       {1, 1, 1},     {1, 7, 5},      {3, 5, 7},       {13, 17, 19},  {15, 33, 31}, {6, 8, 17},
       {7, 9, 15},    {64, 300, 65},  {47, 513, 129},  {128, 64, 10},
+      {20, 70, 520}, // wider than tall: threads split the columns (and pack their own B)
   };
   std::vector<Case> cases = allVariants(shapes);
   cases.push_back({1, 33, 47, false, false, true});  // vector @ matrix
