@@ -160,7 +160,11 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
   // and 768 on two threads were 3-10 % faster with B read in place, N = 1024
   // 10 % slower).
   p.parallel = threads > 1 && macs >= cfg.parallelMinMacs && !cfg.packA;
-  p.mc = roundUp(std::min(gemmRowBlock(cfg.mc, p.mr, cfg.l2Bytes, p.maxN), p.maxM), p.mr);
+  // Row blocks of at most the model's mc, balanced (256 rows with mc 252
+  // are two blocks of 128, not 252 + 4).
+  int64_t mcMax = std::min(gemmRowBlock(cfg.mc, p.mr, cfg.l2Bytes, p.maxN), p.maxM);
+  int64_t blocks = (p.maxM + mcMax - 1) / std::max<int64_t>(mcMax, 1);
+  p.mc = roundUp((p.maxM + blocks - 1) / std::max<int64_t>(blocks, 1), p.mr);
   int64_t rowBytes = p.maxN * 4, span = std::max<int64_t>(cfg.l1SetSpan, 64);
   p.packB = p.transB || cfg.packB == 1 ||
             (cfg.packB < 0 && p.maxM > p.mc && rowBytes >= (p.parallel ? span : span / 2));
