@@ -43,7 +43,7 @@ def lscpu_summary():
     return rows, flags
 
 
-def _cpu_flags():
+def cpu_flags():
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -58,7 +58,7 @@ def build_peak(tmp):
     """Compiles peak_fma.c into tmp. Returns (binary, None) or (None, why it was not built)."""
     if platform.machine() not in ("x86_64", "AMD64", "i686", "i386"):
         return None, f"not measured (peak_fma.c is x86 only; this is {platform.machine()})"
-    flags = _cpu_flags()
+    flags = cpu_flags()
     if "avx512f" in flags:
         isa = ["-mavx512f", "-mavx512vl", "-mfma"]
     elif "avx2" in flags and "fma" in flags:

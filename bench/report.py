@@ -9,6 +9,7 @@ import os
 import platform
 
 from data_bench import render_data
+from openblas import describe as describe_openblas
 from nets import COMPILE_TARGET_MS, GEMM_SIZES, LARGEST, NETS, THREADS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -257,17 +258,22 @@ def render_header(add, a, meta):
         "the quietest kept); column *others* is the highest such share among a row's kept rounds")
     add(f"- quiet-wait: {'up to ' + str(a.max_wait) + ' s per row for < 15 % CPU use' if a.max_wait > 0 else 'off'}"
         f"; machine load when the run began: {meta['busy_at_start']:.0%} of the CPUs busy")
+    ob = meta.get("peer_openblas")  # absent in runs before the harness chose the core type
     add(f"- software: nnc-bench (nnc's -O{meta.get('opt_level', '?')}: graph passes, LLVM 19, ORC JIT "
         f"for the host CPU); PyTorch {meta.get('torch', '?')}, "
-        f"NumPy {meta.get('numpy', '?')}, BLAS {meta.get('blas', '?')}; oneDNN "
-        f"{meta.get('onednn', '?')} (`dnnl_sgemm`, OpenMP); Linux {meta.get('kernel') or platform.release()}")
+        f"NumPy {meta.get('numpy', '?')}, BLAS {meta.get('blas', '?')}"
+        + (f" for NumPy and PyTorch's matmuls, {describe_openblas(ob)}" if ob else "")
+        + f"; oneDNN {meta.get('onednn', '?')} (`dnnl_sgemm`, OpenMP); "
+        f"Linux {meta.get('kernel') or platform.release()}")
     env = meta.get("openblas_env")
     why = ("this machine pins OpenBLAS to its Haswell kernels otherwise" if env is None else
            "neither was set where this run started" if not env else
            "unsetting " + ", ".join(f"{k}={v}" for k, v in sorted(env.items())) + " from the "
            "harness's environment")
-    add("- peers ran as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=T ...` "
-        f"({why}); nnc ran in the environment as it is")
+    set_ct = f"OPENBLAS_CORETYPE={ob['coretype']} " if ob and ob.get("coretype") else ""
+    add(f"- peers ran as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE {set_ct}OMP_NUM_THREADS=T "
+        f"...` ({why}{'; the core type as on the software line' if set_ct else ''}); nnc ran in "
+        "the environment as it is")
     add("")
 
 

@@ -20,7 +20,9 @@ round by round (nnc, torch, torch-foreach, numpy, oneDNN, nnc, ...), --repeats r
 each one's median. A round during which other processes used > 10 % of the CPUs is measured again
 (--tries); before each net it waits up to --max-wait s for a quiet machine. The peers run with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (this machine pins OpenBLAS to Haswell kernels; see
-../shared/bench/README.md); nnc runs in the environment as it is. No timing is asserted anywhere.
+../shared/bench/README.md), unless OpenBLAS's autodetection falls back to kernels older than the
+CPU's ISA: then with the best OPENBLAS_CORETYPE the flags allow, checked (bench/openblas.py); nnc
+runs in the environment as it is. No timing is asserted anywhere.
 The machine is measured too (bench/machine.py): lscpu, LLVM's host CPU name (nnc-bench) and the
 FMA peak per core (bench/peak_fma.c, 1 and 2 threads, at the start and at the end of the run).
 Files: nets.py (what is measured), machine.py (the CPU and its peak), report.py (the Markdown
@@ -46,12 +48,16 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from benchutil import Foreign, machine_busy, wait_quiet  # noqa: E402
 from data_bench import bench_data, cpu_model  # noqa: E402
-from machine import (build_peak, combine_peak, host_cpu_info, lscpu_summary,  # noqa: E402
-                     measure_peak)
+from machine import (build_peak, combine_peak, cpu_flags, host_cpu_info,  # noqa: E402
+                     lscpu_summary, measure_peak)
+import openblas  # noqa: E402
 from nets import GEMM_SIZES, LARGEST, NETS  # noqa: E402
 from report import render, thr, torch_best  # noqa: E402
 
 PEER_ENV = ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE"]
+# The PyTorch and NumPy peers' OpenBLAS core type, ["OPENBLAS_CORETYPE=X"] when autodetection
+# fell back to older kernels than the CPU supports (openblas.choose(), set in main()).
+BLAS_ENV = []
 PEER_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
@@ -109,10 +115,18 @@ class Worker:
 
 
 def peer_cmd(impl, net, threads, min_time):
-    return PEER_ENV + [f"OMP_NUM_THREADS={threads}", PEER_PYTHON, os.path.join(HERE, "peers.py"),
-                       "--serve", "--impl", impl, "--dims", ",".join(map(str, net.dims)),
-                       "--batch", str(net.batch), "--loss", net.loss, "--threads", str(threads),
-                       "--min-time", str(min_time)]
+    return PEER_ENV + BLAS_ENV + [
+        f"OMP_NUM_THREADS={threads}", PEER_PYTHON, os.path.join(HERE, "peers.py"), "--serve",
+        "--impl", impl, "--dims", ",".join(map(str, net.dims)), "--batch", str(net.batch),
+        "--loss", net.loss, "--threads", str(threads), "--min-time", str(min_time)]
+
+
+def check_peer_blas(worker, want):
+    """A peer must run the OpenBLAS kernels the report names (openblas.choose()'s "used")."""
+    got = ", ".join(sorted({b[2] or "?" for b in worker.info.get("blas", [])}))
+    if want and got and got != want:
+        raise RuntimeError(f"{worker.label}: OpenBLAS reports core type {got}, expected {want} "
+                           f"({' '.join(worker.cmd[:8])} ...)")
 
 
 def dnnl_cmd(binary, threads, min_time):
@@ -156,6 +170,7 @@ def bench_net(a, net, threads, tools, logdir):
         for impl in ("torch", "torch-foreach", "numpy"):
             w[impl] = Worker(f"{impl} {net.name} t{threads}",
                              peer_cmd(impl, net, threads, a.min_time), logdir)
+            check_peer_blas(w[impl], tools["openblas"].get("used"))
         w["onednn"] = Worker(f"onednn {net.name} t{threads}",
                              dnnl_cmd(tools["dnnl"], threads, a.gemm_min_time), logdir)
         gemms = w["nnc"].info["gemms"]
@@ -326,6 +341,11 @@ def main():
             "support", "grammar").splitlines() if line.strip()})
         cmd = shlex.join(["python3", "bench/run_bench.py"] + sys.argv[1:])
         lscpu, flags = lscpu_summary()
+        # Before any peer starts: the best OpenBLAS kernels the CPU supports, verified.
+        tools["openblas"] = openblas.choose(PEER_PYTHON, PEER_ENV, cpu_flags(),
+                                            dict(lscpu).get("Vendor ID", ""), log)
+        if tools["openblas"]["coretype"]:
+            BLAS_ENV[:] = [f"OPENBLAS_CORETYPE={tools['openblas']['coretype']}"]
         host_cpu, host_bits = host_cpu_info(tools["nnc-bench"])
         log(f"run_bench: {len(nets)} nets x threads {a.threads}, GEMM sizes {sizes}, "
             f"{a.repeats} rounds, machine {busy_at_start:.0%} busy at start; logs in {tmp}")
@@ -371,7 +391,8 @@ def main():
                 "opt_level": results[0]["nnc_opt_level"] if results else None,
                 "kernel": platform.release(), "openblas_env": {
                     k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-                    if k in os.environ}, "host_cpu": host_cpu, "host_vector_bits": host_bits,
+                    if k in os.environ}, "peer_openblas": tools["openblas"],
+                "host_cpu": host_cpu, "host_vector_bits": host_bits,
                 "peak": combine_peak(peak_start, peak_end, peak_why or "not measured (peak_fma "
                                      "printed no 1-thread result)")}
         if results:
