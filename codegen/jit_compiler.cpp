@@ -6,16 +6,22 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdio>
+#include <cstdlib>
+#include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/AsmParser/Parser.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <unistd.h>
 
 namespace nnc::codegen {
 
@@ -39,6 +45,63 @@ unsigned compileThreads() { return std::min(2u, std::max(1u, std::thread::hardwa
 } // namespace
 
 namespace {
+/// Profiling JIT'd code: with NNC_PERF_MAP=1 in the environment, every
+/// function the JIT links (kernels, their per-op parts, GEMM micro-kernels,
+/// parallelFor tasks) gets a line "START SIZE name" (hex) in
+/// /tmp/perf-<pid>.map, the file `perf report` reads for code that has no
+/// object file on disk (linux/tools/perf/Documentation/jit-interface.txt).
+/// Written after the link graph's fixups, when addresses are final; the two
+/// compile threads append under a lock. The file is never truncated: one
+/// process, one pid. Needs JITLink (LLJIT's linker for ELF x86-64 and
+/// AArch64); with another linker nothing is written.
+class PerfMapPlugin : public orc::ObjectLinkingLayer::Plugin {
+public:
+  void modifyPassConfig(orc::MaterializationResponsibility &, jitlink::LinkGraph &,
+                        jitlink::PassConfiguration &config) override {
+    // A call to a function of the same section needs no relocation, so
+    // JITLink sees no edge to internal functions (parts, micro-kernels) and
+    // would drop their symbols as dead (their code stays in the section's
+    // block): keep them, to name them.
+    config.PrePrunePasses.push_back([](jitlink::LinkGraph &g) -> Error {
+      for (jitlink::Symbol *sym : g.defined_symbols())
+        if (sym->isCallable() && sym->hasName())
+          sym->setLive(true);
+      return Error::success();
+    });
+    config.PostFixupPasses.push_back([this](jitlink::LinkGraph &g) -> Error {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!file_)
+        file_ = std::fopen(("/tmp/perf-" + std::to_string(getpid()) + ".map").c_str(), "a");
+      if (!file_)
+        return Error::success(); // profiling is best effort: the kernels still run
+      for (jitlink::Symbol *sym : g.defined_symbols())
+        if (sym->isCallable() && sym->hasName() && sym->getSize() > 0)
+          std::fprintf(file_, "%llx %llx %s\n", (unsigned long long)sym->getAddress().getValue(),
+                       (unsigned long long)sym->getSize(), sym->getName().str().c_str());
+      std::fflush(file_);
+      return Error::success();
+    });
+  }
+  Error notifyFailed(orc::MaterializationResponsibility &) override { return Error::success(); }
+  Error notifyRemovingResources(orc::JITDylib &, orc::ResourceKey) override {
+    return Error::success();
+  }
+  void notifyTransferringResources(orc::JITDylib &, orc::ResourceKey, orc::ResourceKey) override {}
+  ~PerfMapPlugin() override {
+    if (file_)
+      std::fclose(file_);
+  }
+
+private:
+  std::mutex mutex_;
+  std::FILE *file_ = nullptr;
+};
+
+bool perfMapWanted() {
+  const char *v = std::getenv("NNC_PERF_MAP");
+  return v && std::string(v) == "1";
+}
+
 [[noreturn]] void fail(const std::string &what, Error e) {
   throw std::runtime_error(what + ": " + toString(std::move(e)));
 }
@@ -74,6 +137,13 @@ KernelSignature JitCompiler::add(const ir::Graph &g, const std::string &symbol, 
 
 void JitCompiler::compile(int optLevel, bool keepLlvmText) {
   auto tm = createHostTargetMachine();
+  if (perfMapWanted()) // frame pointers, so that `perf record -g` finds each micro-kernel's caller
+    for (orc::ThreadSafeModule &tsm : impl_->modules)
+      tsm.withModuleDo([](Module &m) {
+        for (Function &f : m)
+          if (!f.isDeclaration())
+            f.addFnAttr("frame-pointer", "all");
+      });
   if (keepLlvmText) {
     // One module for the text (valid input for llvm-as, opt, llc): each
     // module is optimized, printed and read back into one context, and the
@@ -108,6 +178,9 @@ void JitCompiler::compile(int optLevel, bool keepLlvmText) {
   if (!jit)
     fail("cannot create the JIT", jit.takeError());
   impl_->jit = std::move(*jit);
+  if (perfMapWanted())
+    if (auto *linker = dyn_cast<orc::ObjectLinkingLayer>(&impl_->jit->getObjLinkingLayer()))
+      linker->addPlugin(std::make_unique<PerfMapPlugin>());
   auto gen = orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
       impl_->jit->getDataLayout().getGlobalPrefix());
   if (!gen)

@@ -6,6 +6,13 @@
 // a single kernel compiles on both threads too. No LLVM
 // types leak out. Kernels compiled for several threads call
 // nnc_parallel_for (runtime/parallel_for.h), which the JIT links in.
+//
+// Profiling: with NNC_PERF_MAP=1 in the environment, compile() keeps frame
+// pointers in the JIT'd code and every function linked (kernels, their
+// parts, GEMM micro-kernels and packing routines, parallelFor tasks) gets a
+// line "START SIZE name" in /tmp/perf-<pid>.map (hex; the format `perf`
+// reads for code without an object file), so `perf record -g` and
+// `perf report` name them and their callers (bench/README.md, Profiling).
 #pragma once
 #include "codegen/kernel_abi.h"
 #include "ir/graph.h"
