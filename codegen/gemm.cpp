@@ -25,7 +25,7 @@ void apply(GemmConfig &c, const GemmBlocking &g) {
   c.lanes = g.lanes;
   c.mr = g.mr, c.nv = g.nv, c.kc = g.kc, c.mc = g.mc;
   c.directMr = std::min(g.mr, 4);
-  c.l2Bytes = g.l2Bytes, c.l1SetSpan = g.l1SetSpan;
+  c.l2Bytes = g.l2Bytes, c.l1SetSpan = g.l1SetSpan, c.bStreams = g.bStreams;
   c.why = g.why;
 }
 
@@ -152,9 +152,10 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
   p.mr = cfg.mr;
   if (p.nv < cfg.nv)
     p.mr = std::max(cfg.mr, std::min(cfg.mr * cfg.nv / p.nv, p.transA || cfg.packA ? 64 : 8));
-  // Packing a row-major B pays when its panels are read for several row
-  // blocks and its rows are at least half an L1 set span apart (N >= 512
-  // floats with 4 KiB spans: a micro-panel's rows share a few L1 sets).
+  // Packing a row-major B pays when its micro-panels are to stay in L1,
+  // are read for several row blocks and its rows are at least half an L1
+  // set span apart (N >= 512 floats with 4 KiB spans: a micro-panel's rows
+  // share a few L1 sets); not when they stream from L2 anyway (gemm_blocking.h).
   // Split across threads, each reads all of the B that the threads packed
   // together, so it pays later, from a whole span (measured on Zen 4: N = 512
   // and 768 on two threads were 3-10 % faster with B read in place, N = 1024
@@ -167,7 +168,8 @@ GemmPlan planGemm(const ir::Node &mm, int64_t maxBatch, const GemmConfig &cfg,
   p.mc = roundUp((p.maxM + blocks - 1) / std::max<int64_t>(blocks, 1), p.mr);
   int64_t rowBytes = p.maxN * 4, span = std::max<int64_t>(cfg.l1SetSpan, 64);
   p.packB = p.transB || cfg.packB == 1 ||
-            (cfg.packB < 0 && p.maxM > p.mc && rowBytes >= (p.parallel ? span : span / 2));
+            (cfg.packB < 0 && !cfg.bStreams && p.maxM > p.mc &&
+             rowBytes >= (p.parallel ? span : span / 2));
   // Columns split across threads when C is wider than tall, with two panels
   // or more per thread (lowerMatMul keeps rows for a row-wise epilogue).
   p.splitColumns = p.parallel && !p.swapped && p.maxN > p.maxM &&

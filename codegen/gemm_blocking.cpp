@@ -68,6 +68,7 @@ GemmBlocking chooseGemmBlocking(const CpuDescription &cpu) {
     if (c.e.efficiency >= top - 0.01 && (!best.mr || key(c) > key(best)))
       best = c;
   g.mr = best.mr, g.nv = best.nv, g.kc = best.kc;
+  g.bStreams = !best.e.bResident;
   const int64_t nr = (int64_t)g.nv * g.lanes;
 
   // mc: A's block in half of L2.
