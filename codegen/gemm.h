@@ -8,8 +8,10 @@
 //       else B is read in place
 //     for each block of mc rows (ic):
 //       for each K block (pc):
-//         [pack A[ic.., pc..] into panels of mr rows: only with packA=1;
-//          by default the micro-kernel reads A in place with its strides]
+//         [pack A[ic.., pc..] into panels of mr rows: a transposed A whose
+//          rows are half an L1 set span apart or more (the weight gradient
+//          X^T dY), or with packA=1; else the micro-kernel reads A in place
+//          with its strides]
 //         for each B panel (jr): for each row panel (ir): micro-kernel
 //       afterRow(i) for the block's rows (now final), unless the epilogue
 //       runs on tiles: then the micro-kernel of the last K block hands its
@@ -62,7 +64,7 @@ struct GemmConfig {
   int64_t mc = 144;         // M block (a multiple of mr): rows finished together (afterRow)
   int kUnroll = 2;          // the micro-kernel's K loop is unrolled this often
   bool enabled = true;      // false: the reference loop nest (for comparisons)
-  int packA = 0;            // blocked path: 1 pack A, 0 read it in place
+  int packA = -1;           // blocked path: 1 pack A, 0 read it in place, -1 decide by shape
   int packB = -1;           // blocked path, row-major B: 1 pack, 0 read in place, -1 decide by shape
   int directMr = 4;         // the direct path's tile: directMr x (nv * lanes)
   int64_t directMaxMacs = 32768; // M*N*K (B = maxBatch) at or below: direct path
@@ -95,6 +97,8 @@ struct GemmPlan {
   const ir::Node *a = nullptr, *b = nullptr;
   bool transA = false, transB = false;
   bool packB = false;        // B is packed into the scratch area
+  bool packA = false;        // blocked path: A's mc x kc blocks packed (one buffer per thread)
+  int64_t aPackedBytes = 0;  // one thread's packed-A buffer (64-byte multiple)
   bool parallel = false;     // blocked path: rows split across the kernel's threads ...
   bool splitColumns = false; // ... or columns (C wider than tall: each thread reads less of B)
   /// Blocked path: C^T = B^T A^T is computed instead (a, b, trans*, maxM and

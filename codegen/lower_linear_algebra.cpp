@@ -245,17 +245,20 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     else
       pack(b.getInt64(0), kBlocks);
   }
-  APanel layout = !cfg.packA ? APanel::Strided : p.transA ? APanel::KMajor : APanel::RowPanels;
-  Function *packA = cfg.packA ? kernels.packA(p.transA, p.mr) : nullptr;
+  APanel layout = !p.packA ? APanel::Strided : p.transA ? APanel::KMajor : APanel::RowPanels;
+  Function *packA = p.packA ? kernels.packA(p.transA, p.mr) : nullptr;
   // With AVX-512 a masked load of B costs what a plain one does: packed and
   // in-place B share the in-place kernels (fewer kernels to compile).
   KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false,
                    epilogue);
   // Rows [first, end) of C, in blocks of mc, columns [colFirst, colEnd)
-  // (null: all); the epilogue after each block.
-  auto rows = [&](Value *first, Value *end, Value *colFirst, Value *colEnd) {
+  // (null: all); the epilogue after each block. `part`: which of the
+  // parallel loop's parts this is (its packed-A buffer), null: the first.
+  auto rows = [&](Value *first, Value *end, Value *colFirst, Value *colEnd, Value *part) {
     Frame f = frame();
     const Operands &o = f.o;
+    if (part && packA)
+      f.Ap = b.CreateInBoundsGEP(b.getInt8Ty(), f.Ap, b.CreateMul(part, b.getInt64(p.aPackedBytes)));
     if (!colFirst)
       colFirst = b.getInt64(0), colEnd = o.N;
     else if (p.packB)
@@ -314,20 +317,29 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   };
   Value *M = operands(L, n, p).M;
   if (!parallel) {
-    rows(b.getInt64(0), M, nullptr, nullptr);
+    rows(b.getInt64(0), M, nullptr, nullptr, nullptr);
     return unswap();
   }
+  // nnc_parallel_for's part q of `count` iterations in P = min(threads,
+  // count) parts starts at count * q / P (runtime/parallel_for.h), so
+  // q = ceil(first * P / count).
+  auto partOf = [&](Value *first, Value *count) {
+    Value *parts = smin(b, count, b.getInt64(L.options().threads));
+    return b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), b.CreateSub(count, b.getInt64(1))), count);
+  };
   if (colSplit) {
     L.parallelFor(ceilDiv(b, operands(L, n, p).N, nr), [&](Value *first, Value *end) {
       Operands o = operands(L, n, p);
       Value *NR = b.getInt64(nr);
-      rows(b.getInt64(0), o.M, b.CreateMul(first, NR), smin(b, b.CreateMul(end, NR), o.N));
+      rows(b.getInt64(0), o.M, b.CreateMul(first, NR), smin(b, b.CreateMul(end, NR), o.N),
+           partOf(first, ceilDiv(b, o.N, nr)));
     });
     return;
   }
   L.parallelFor(ceilDiv(b, M, p.mr), [&](Value *first, Value *end) {
     Value *m = operands(L, n, p).M, *mr = b.getInt64(p.mr);
-    rows(b.CreateMul(first, mr), smin(b, b.CreateMul(end, mr), m), nullptr, nullptr);
+    rows(b.CreateMul(first, mr), smin(b, b.CreateMul(end, mr), m), nullptr, nullptr,
+         partOf(first, ceilDiv(b, m, p.mr)));
   });
   unswap();
 }

@@ -1,7 +1,9 @@
 // The thread fan-out behind generated parallel loops (codegen's
 // Lowering::parallelFor): a kernel compiled for N > 1 threads calls
 //   nnc_parallel_for(task, bindings, batch, workspace, count, N)
-// which splits the iterations [0, count) into N contiguous parts and runs
+// which splits the iterations [0, count) into P = min(N, count) contiguous
+// parts, part q being [count * q / P, count * (q + 1) / P) (generated code
+// relies on this: it finds a part's scratch buffer from its begin), and runs
 // task(bindings, batch, workspace, begin, end) once per part, returning when
 // all parts are done. Which loops are worth splitting is decided when the
 // kernel is generated; this only runs them.

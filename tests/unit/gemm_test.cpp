@@ -186,6 +186,7 @@ TEST_P(Gemm, StaticShapes) {
       {1, 1, 1},     {1, 7, 5},      {3, 5, 7},       {13, 17, 19},  {15, 33, 31}, {6, 8, 17},
       {7, 9, 15},    {64, 300, 65},  {47, 513, 129},  {128, 64, 10},
       {20, 70, 520}, // wider than tall: threads split the columns (and pack their own B)
+      {520, 33, 70}, {515, 20, 700}, // transposed A with rows >= 2 KiB apart: packed, a buffer per thread
   };
   std::vector<Case> cases = allVariants(shapes);
   cases.push_back({1, 33, 47, false, false, true});  // vector @ matrix
