@@ -5,6 +5,7 @@
 #include "codegen/kernel_abi.h"
 #include "runtime/param_store.h"
 
+#include <cstddef>
 #include <memory>
 
 namespace nnc::runtime {
@@ -23,7 +24,13 @@ private:
   codegen::KernelSignature sig_;
   codegen::KernelFn fn_;
   std::vector<void *> pointers_;
-  std::unique_ptr<double[]> workspace_;
+  /// Page-aligned (kWorkspaceAlign): the plan's 64-byte slot offsets are
+  /// then 64-byte addresses, so vector loads and stores of intermediates and
+  /// of the GEMM's packed panels never straddle two cache lines.
+  struct AlignedFree {
+    void operator()(std::byte *p) const;
+  };
+  std::unique_ptr<std::byte[], AlignedFree> workspace_;
   std::vector<TensorBuffer> scratch_; // outputs nobody asked for
 };
 
