@@ -198,13 +198,12 @@ CpuDescription describeTarget(const llvm::TargetMachine *tm, bool host) {
   CpuDescription d = knownCpu(cpu).value_or(generic(bits, arm));
   if (d.name.rfind("generic", 0) == 0 && !cpu.empty() && cpu != "generic")
     d.name = cpu + " (" + d.name + ")";
-  if (bits < d.vectorBits) { // features switched off (or an older ISA level)
+  if (bits != d.vectorBits) { // features switched off (or a generic CPU of the ISA level)
     d.vectorBits = bits;
     d.vectorRegs = arm || bits >= 512 ? 32 : 16;
   }
-  d.vectorBits = bits;
   if (host) {
-    HostCaches h = readHostCaches();
+    static const HostCaches h = readHostCaches(); // read once per process
     bool any = false;
     for (auto [os, mine] : {std::pair{&h.l1, &d.l1}, {&h.l2, &d.l2}, {&h.l3, &d.l3}})
       if (os->bytes > 0) {

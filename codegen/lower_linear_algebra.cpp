@@ -209,16 +209,15 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   // whose epilogue does not need whole rows, the columns (units of nr: each
   // thread then reads only its part of B, and packs it itself); either way
   // each C element is computed by one thread in the same order, so results
-  // do not depend on the thread count. A packed A would need a scratch area
-  // per thread.
+  // do not depend on the thread count. A packed A has a buffer per thread.
   const bool parallel = p.parallel;
   const bool colSplit = parallel && p.splitColumns && !(afterRow && !epilogue) && !p.swapped;
   Value *KC = b.getInt64(cfg.kc);
-  // B packed once if the plan says so (K blocks of kc, panel-major within),
-  // else read in place; the K blocks are packed in parallel.
-  // B's K blocks, columns [colFirst, colEnd) (a multiple of nr apart), packed.
-  auto packOwnB = [&](Frame &t, Value *colFirst, Value *colEnd) {
-    emitLoop(b, b.getInt64(0), ceilDiv(b, t.o.K, cfg.kc), b.getInt64(1), [&](Value *kb) {
+  // Packs B's K blocks [kFirst, kEnd), columns [colFirst, colEnd) (colFirst
+  // a multiple of nr): K block pc at Bp + pc * Npad, panel j0 within it at
+  // + j0 * kc (k-rows of nr, zero-padded).
+  auto packB = [&](Frame &t, Value *kFirst, Value *kEnd, Value *colFirst, Value *colEnd) {
+    emitLoop(b, kFirst, kEnd, b.getInt64(1), [&](Value *kb) {
       Value *pc = b.CreateMul(kb, KC);
       Value *kc = smin(b, KC, b.CreateSub(t.o.K, pc));
       Value *src = b.CreateInBoundsGEP(
@@ -227,19 +226,15 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
       b.CreateCall(kernels.packB(p.transB, p.nv), {src, t.ldB, kc, b.CreateSub(colEnd, colFirst), dst});
     });
   };
+  // B packed once if the plan says so, its K blocks in parallel (split by
+  // columns, each thread packs its own), else read in place.
   if (p.packB && !colSplit) {
     Frame f = frame();
-    Value *kBlocks = ceilDiv(b, f.o.K, cfg.kc);
     auto pack = [&](Value *first, Value *end) {
       Frame t = frame();
-      emitLoop(b, first, end, b.getInt64(1), [&](Value *kb) {
-        Value *pc = b.CreateMul(kb, KC);
-        Value *kc = smin(b, KC, b.CreateSub(t.o.K, pc));
-        Value *src = b.CreateInBoundsGEP(f32, t.B, b.CreateMul(pc, t.o.ksB));
-        b.CreateCall(kernels.packB(p.transB, p.nv),
-                     {src, t.ldB, kc, t.o.N, b.CreateInBoundsGEP(f32, t.Bp, b.CreateMul(pc, t.Npad))});
-      });
+      packB(t, first, end, b.getInt64(0), t.o.N);
     };
+    Value *kBlocks = ceilDiv(b, f.o.K, cfg.kc);
     if (parallel)
       L.parallelFor(kBlocks, pack);
     else
@@ -247,8 +242,9 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   }
   APanel layout = !p.packA ? APanel::Strided : p.transA ? APanel::KMajor : APanel::RowPanels;
   Function *packA = p.packA ? kernels.packA(p.transA, p.mr) : nullptr;
-  // With AVX-512 a masked load of B costs what a plain one does: packed and
-  // in-place B share the in-place kernels (fewer kernels to compile).
+  // With AVX-512, packed and in-place B share the in-place kernels (fewer
+  // kernels to compile): their full tiles load B with plain loads either
+  // way, and packed panels are zero-padded at the edges.
   KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false,
                    epilogue);
   // Rows [first, end) of C, in blocks of mc, columns [colFirst, colEnd)
@@ -262,7 +258,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     if (!colFirst)
       colFirst = b.getInt64(0), colEnd = o.N;
     else if (p.packB)
-      packOwnB(f, colFirst, colEnd);
+      packB(f, b.getInt64(0), ceilDiv(b, o.K, cfg.kc), colFirst, colEnd);
     Value *MC = b.getInt64(p.mc);
     // At least one K block, so that K = 0 (an empty batch) still writes zeros.
     Value *kBlocks = b.CreateBinaryIntrinsic(Intrinsic::smax, ceilDiv(b, o.K, cfg.kc), b.getInt64(1));
