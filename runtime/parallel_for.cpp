@@ -103,10 +103,15 @@ private:
     for (;;) {
       while (tryRunPart()) {
       }
+      // Wait for the next loop: spin (~50 us), then sleep until claim_ changes.
+      // stop_ is checked after `seen` is read: the destructor sets stop_
+      // before it bumps claim_, so a `seen` that already holds the bump sees
+      // stop_ set (checked before the load, the bump could fall in between
+      // and the wait below would never end: a worker hung at exit, seen once
+      // in CI's TSan tree in ~Pool's join).
+      uint64_t seen = claim_.load();
       if (stop_.load())
         return;
-      // Wait for the next loop: spin (~50 us), then sleep until claim_ changes.
-      uint64_t seen = claim_.load();
       bool changed = false;
       for (int i = 0; i < 20000 && !changed; ++i) {
         cpuRelax();
