@@ -142,6 +142,12 @@ Grads gradientRule(Builder &b, Node *n, Node *g) {
     Node *count = b.broadcast(b.reduceSum(mask, n->axes, /*keepdims=*/true), x->shape());
     return {b.mul(expandReduced(b, g, n), b.div(mask, count))};
   }
+  case OpKind::Conv2D: // the input's gradient is the transposed convolution
+    return {b.conv2dGradInput(g, y, n->win, x->type), b.conv2dGradFilter(x, g, n->win, y->type)};
+  case OpKind::MaxPool2D: // to each window's first maximum (PyTorch's max_pool2d backward)
+    return {b.maxPool2dGrad(x, g, n->win)};
+  case OpKind::AvgPool2D:
+    return {b.avgPool2dGrad(g, n->win, x->type)};
   case OpKind::Softmax: { // y * (g - sum(g*y, last axis))
     Node *s = b.reduceSum(b.mul(g, n), {-1}, /*keepdims=*/true);
     return {b.mul(n, b.sub(g, s))};

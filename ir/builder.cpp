@@ -96,6 +96,46 @@ Node *Builder::dropoutMask(Node *step, Shape shape, double rate, uint64_t seed) 
 
 Node *Builder::full(double v, Shape shape, DType t) { return constant(v, t, std::move(shape)); }
 
+namespace {
+Node *withWindow(Node *n, const Window2D &win) {
+  n->win = win;
+  return n;
+}
+} // namespace
+
+Node *Builder::conv2d(Node *x, Node *w, Window2D win) {
+  TensorType t = check(conv2dType(x->type, w->type, win));
+  return withWindow(make(OpKind::Conv2D, t, {x, w}), win);
+}
+
+Node *Builder::conv2dGradInput(Node *g, Node *w, const Window2D &win, const TensorType &xType) {
+  TensorType t = check(conv2dGradInputType(g->type, w->type, win, xType));
+  return withWindow(make(OpKind::Conv2DGradInput, t, {g, w}), win);
+}
+
+Node *Builder::conv2dGradFilter(Node *x, Node *g, const Window2D &win, const TensorType &wType) {
+  TensorType t = check(conv2dGradFilterType(x->type, g->type, win, wType));
+  return withWindow(make(OpKind::Conv2DGradFilter, t, {x, g}), win);
+}
+
+Node *Builder::maxPool2d(Node *x, const Window2D &win) {
+  return withWindow(make(OpKind::MaxPool2D, check(pool2dType(x->type, win, "max_pool2d")), {x}), win);
+}
+
+Node *Builder::maxPool2dGrad(Node *x, Node *g, const Window2D &win) {
+  TensorType t = check(pool2dGradType(g->type, win, x->type, "max_pool2d_grad"));
+  return withWindow(make(OpKind::MaxPool2DGrad, t, {x, g}), win);
+}
+
+Node *Builder::avgPool2d(Node *x, const Window2D &win) {
+  return withWindow(make(OpKind::AvgPool2D, check(pool2dType(x->type, win, "avg_pool2d")), {x}), win);
+}
+
+Node *Builder::avgPool2dGrad(Node *g, const Window2D &win, const TensorType &xType) {
+  TensorType t = check(pool2dGradType(g->type, win, xType, "avg_pool2d_grad"));
+  return withWindow(make(OpKind::AvgPool2DGrad, t, {g}), win);
+}
+
 Node *Builder::matmul(Node *a, Node *b) {
   return make(OpKind::MatMul, check(matmulType(a->type, b->type)), {a, b});
 }

@@ -46,6 +46,15 @@ public:
   Node *sumTo(Node *g, const Shape &shape);
   /// Mean of all elements (B counted at run time).
   Node *meanAll(Node *x);
+  /// Window ops (ops.def): `win` gives stride and padding (and the pool's
+  /// window; a convolution's is the filter's).
+  Node *conv2d(Node *x, Node *w, Window2D win);
+  Node *conv2dGradInput(Node *g, Node *w, const Window2D &win, const TensorType &xType);
+  Node *conv2dGradFilter(Node *x, Node *g, const Window2D &win, const TensorType &wType);
+  Node *maxPool2d(Node *x, const Window2D &win);
+  Node *maxPool2dGrad(Node *x, Node *g, const Window2D &win);
+  Node *avgPool2d(Node *x, const Window2D &win);
+  Node *avgPool2dGrad(Node *g, const Window2D &win, const TensorType &xType);
   Node *softmax(Node *x);
   Node *softmaxCrossEntropy(Node *logits, Node *labels);
   Node *softmaxCrossEntropyGrad(Node *logits, Node *labels, Node *dloss);

@@ -30,6 +30,16 @@ struct SourceLoc {
   int line = 0, col = 0;
 };
 
+/// A window op's geometry (conv2d, pooling; ops.def): window kh x kw (for a
+/// convolution, the filter's), stride, and zero padding added before (top,
+/// left) and after (bottom, right) each spatial axis. Output extent along H:
+/// (H + top + bottom - kh) / sh + 1, rounded down (PyTorch, Keras).
+struct Window2D {
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1;
+  int64_t top = 0, left = 0, bottom = 0, right = 0;
+  bool operator==(const Window2D &) const = default;
+};
+
 /// How a parameter or optimizer state is filled before training.
 struct Initializer {
   enum Kind { Zeros, Ones, Constant, Uniform, Normal, GlorotUniform, GlorotNormal, HeUniform, HeNormal };
@@ -50,6 +60,7 @@ struct Node {
   bool keepdims = false;
   int64_t start = 0;         // Slice: first index along the axis
   uint64_t seed = 0;         // DropoutMask: per-op seed (rate is `scalar`)
+  Window2D win;              // window ops (conv2d, pooling and their gradients)
   Initializer init;          // Param/State
   int group = 0;             // fusion group (ir/passes/fuse.cpp); 0: a kernel of its own
   SourceLoc loc;

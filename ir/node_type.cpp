@@ -158,6 +158,28 @@ TypeOrError inferNodeType(const Node &n) {
     return sliceNodeType(n, x());
   case OpKind::DropoutMask:
     return dropoutMaskType(n, x());
+  case OpKind::Conv2D: {
+    Window2D win = n.win;
+    TypeOrError t = conv2dType(x(), n.operand(1)->type, win);
+    if (t.ok() && !(win == n.win))
+      return fail(fmt::format("conv2d's window {}x{} must be the filter's {}x{}", n.win.kh, n.win.kw,
+                              win.kh, win.kw));
+    return t;
+  }
+  case OpKind::Conv2DGradInput:
+    return conv2dGradInputType(x(), n.operand(1)->type, n.win, n.type);
+  case OpKind::Conv2DGradFilter:
+    return conv2dGradFilterType(x(), n.operand(1)->type, n.win, n.type);
+  case OpKind::MaxPool2D:
+    return pool2dType(x(), n.win, "max_pool2d");
+  case OpKind::AvgPool2D:
+    return pool2dType(x(), n.win, "avg_pool2d");
+  case OpKind::MaxPool2DGrad: {
+    TypeOrError t = pool2dGradType(n.operand(1)->type, n.win, x(), "max_pool2d_grad");
+    return t;
+  }
+  case OpKind::AvgPool2DGrad:
+    return pool2dGradType(x(), n.win, n.type, "avg_pool2d_grad");
   case OpKind::Softmax:
     return softmaxType(x());
   case OpKind::SoftmaxCrossEntropy:

@@ -54,6 +54,15 @@ std::vector<std::string> allowedAttributes(OpKind k) {
     return {"axis", "start"};
   case OpKind::DropoutMask:
     return {"rate", "seed"};
+  case OpKind::Conv2D:
+  case OpKind::Conv2DGradInput:
+  case OpKind::Conv2DGradFilter:
+    return {"stride", "pad"};
+  case OpKind::MaxPool2D:
+  case OpKind::MaxPool2DGrad:
+  case OpKind::AvgPool2D:
+  case OpKind::AvgPool2DGrad:
+    return {"window", "stride", "pad"};
   default:
     return {};
   }
@@ -74,6 +83,7 @@ struct Statement {
   std::vector<int64_t> axes;
   bool keepdims = false;
   uint64_t seed = 0;
+  Window2D win;
   int group = 0;
   TensorType type = TensorType::voidType();
   Token typeTok;
@@ -349,10 +359,29 @@ private:
         s.axes = parseIntList("axes");
       else if (a.text == "group")
         s.group = parseInteger<int>("group");
+      else if (a.text == "window") {
+        std::vector<int64_t> v = parseFixedList("window", 2);
+        s.win.kh = v[0], s.win.kw = v[1];
+      } else if (a.text == "stride") {
+        std::vector<int64_t> v = parseFixedList("stride", 2);
+        s.win.sh = v[0], s.win.sw = v[1];
+      } else if (a.text == "pad") {
+        std::vector<int64_t> v = parseFixedList("pad", 4);
+        s.win.top = v[0], s.win.left = v[1], s.win.bottom = v[2], s.win.right = v[3];
+      }
     }
     for (const std::string &a : allowed)
       if (!seen.count(a) && a != "keepdims" && a != "classes" && a != "group")
         error(s.opTok, fmt::format("'{}' needs the attribute '{}'", opName(s.kind), a));
+  }
+
+  /// [a,b] or [a,b,c,d]: exactly n integers.
+  std::vector<int64_t> parseFixedList(const std::string &what, size_t n) {
+    Token at = tok_;
+    std::vector<int64_t> v = parseIntList(what);
+    if (v.size() != n)
+      error(at, fmt::format("'{}' needs {} integers, got {}", what, n, v.size()));
+    return v;
   }
 
   std::vector<int64_t> parseIntList(const std::string &what) {
@@ -391,6 +420,12 @@ private:
     n->keepdims = s.keepdims;
     n->start = s.start;
     n->seed = s.seed;
+    n->win = s.win;
+    // A convolution's window is its filter's.
+    const Node *filter = s.kind == OpKind::Conv2D || s.kind == OpKind::Conv2DGradInput ? s.operands[1] : nullptr;
+    const Shape &fs = filter ? filter->shape() : s.type.shape;
+    if ((filter || s.kind == OpKind::Conv2DGradFilter) && fs.rank() == 4)
+      n->win.kh = fs.dims[2], n->win.kw = fs.dims[3];
     n->group = s.group;
     n->loc = {file_, start.line, start.col};
     TypeOrError r = inferNodeType(*n);

@@ -37,6 +37,17 @@ std::string attributes(const Node &n) {
     return fmt::format(" axis={} start={}", n.axes.empty() ? 0 : n.axes[0], n.start);
   case OpKind::DropoutMask:
     return fmt::format(" rate={} seed={}", n.scalar, n.seed);
+  case OpKind::Conv2D:
+  case OpKind::Conv2DGradInput:
+  case OpKind::Conv2DGradFilter:
+    return " stride=" + intList({n.win.sh, n.win.sw}) +
+           " pad=" + intList({n.win.top, n.win.left, n.win.bottom, n.win.right});
+  case OpKind::MaxPool2D:
+  case OpKind::MaxPool2DGrad:
+  case OpKind::AvgPool2D:
+  case OpKind::AvgPool2DGrad:
+    return " window=" + intList({n.win.kh, n.win.kw}) + " stride=" + intList({n.win.sh, n.win.sw}) +
+           " pad=" + intList({n.win.top, n.win.left, n.win.bottom, n.win.right});
   default:
     return "";
   }

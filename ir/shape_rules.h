@@ -30,6 +30,20 @@ TypeOrError selectType(const TensorType &mask, const TensorType &a, const Tensor
 TypeOrError concatType(const std::vector<TensorType> &parts, int64_t &axis);
 /// x[start : start+size] along `axis` (normalized in place).
 TypeOrError sliceType(const TensorType &x, int64_t &axis, int64_t start, int64_t size);
+/// Window ops (ops.def; shape_rules_window.cpp). x is [B,C,H,W] (B may be
+/// the batch dimension), a filter [F,C,KH,KW]; `win` holds the stride and
+/// padding (and for pooling the window; a convolution's comes from the
+/// filter and is written into win). Errors name both shapes.
+TypeOrError conv2dType(const TensorType &x, const TensorType &w, Window2D &win);
+TypeOrError pool2dType(const TensorType &x, const Window2D &win, const char *op);
+/// Gradient ops: the result type `result` (the forward op's operand) is
+/// checked against g: the forward op on `result` must give g's shape.
+TypeOrError conv2dGradInputType(const TensorType &g, const TensorType &w, Window2D win,
+                                const TensorType &result);
+TypeOrError conv2dGradFilterType(const TensorType &x, const TensorType &g, Window2D win,
+                                 const TensorType &result);
+TypeOrError pool2dGradType(const TensorType &g, const Window2D &win, const TensorType &result,
+                           const char *op);
 /// softmax_cross_entropy(logits f32[B,K], labels i32[B]).
 TypeOrError crossEntropyType(const TensorType &logits, const TensorType &labels);
 

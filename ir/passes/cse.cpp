@@ -1,7 +1,7 @@
 // -cse: common subexpression elimination. Two pure nodes with the same op,
 // type, operands (the same nodes, in order; either order for the
 // commutative add, mul, maximum, minimum) and attributes (axes, keepdims,
-// start, seed, classes, name; a Constant's value as the runtime holds it,
+// start, seed, classes, name, window; a Constant's value as the runtime holds it,
 // compared bitwise, so +0 and -0 stay apart) are one value: the later one's
 // uses go to the earlier one, and the later one is erased (with whatever it
 // alone used, e.g. a duplicate constant).
@@ -37,11 +37,12 @@ struct Key {
   uint64_t seed;
   int64_t classes;
   std::string name;
+  std::vector<int64_t> window; // Node::win
 
   bool operator<(const Key &o) const {
     auto tie = [](const Key &k) {
       return std::tie(k.kind, k.type.dtype, k.type.shape.dims, k.type.isVoid, k.operands, k.axes,
-                      k.keepdims, k.start, k.scalarBits, k.seed, k.classes, k.name);
+                      k.keepdims, k.start, k.scalarBits, k.seed, k.classes, k.name, k.window);
     };
     return tie(*this) < tie(o);
   }
@@ -49,7 +50,8 @@ struct Key {
 
 Key keyOf(const Node &n, const std::unordered_map<const Node *, size_t> &position) {
   Key k{n.kind, n.type, {n.operands.begin(), n.operands.end()}, n.axes, n.keepdims, n.start,
-        0, n.seed, n.classes, n.name};
+        0, n.seed, n.classes, n.name,
+        {n.win.kh, n.win.kw, n.win.sh, n.win.sw, n.win.top, n.win.left, n.win.bottom, n.win.right}};
   k.scalarBits = std::bit_cast<uint64_t>(n.kind == OpKind::Constant ? constantValue(n) : n.scalar);
   if (isCommutative(n.kind) && position.at(k.operands[1]) < position.at(k.operands[0]))
     std::swap(k.operands[0], k.operands[1]);
