@@ -25,19 +25,23 @@ using namespace llvm;
 
 namespace {
 
+/// Images [C,H,W] -> [F,OH,OW], filter KH x KW, zero padding top/left/
+/// bottom/right, stride 1.
 struct ConvGeometry {
   int64_t C, H, W, F, KH, KW, OH, OW, P, K;
+  int64_t top, left, bottom, right;
   int64_t kc, nc; // K block, pixel block (a multiple of nr)
 };
 
 bool fastOk(const ir::Node &n, const GemmConfig &cfg) {
-  return n.kind == ir::OpKind::Conv2D && n.type.dtype == ir::DType::F32 && cfg.enabled &&
-         cfg.lanes > 1 && n.win.sh == 1 && n.win.sw == 1;
+  return n.kind == ir::OpKind::Conv2D && n.type.dtype == ir::DType::F32 && cfg.enabled && cfg.lanes > 1 && n.win.sh == 1 && n.win.sw == 1;
 }
 
 ConvGeometry geometry(const ir::Node &n, const GemmConfig &cfg) {
   const auto &x = n.operand(0)->shape().dims, &w = n.operand(1)->shape().dims, &o = n.shape().dims;
-  ConvGeometry g{x[1], x[2], x[3], w[0], w[2], w[3], o[2], o[3], o[2] * o[3], x[1] * w[2] * w[3], 0, 0};
+  const ir::Window2D &win = n.win;
+  ConvGeometry g{x[1], x[2], x[3], o[1], w[2], w[3], o[2], o[3], o[2] * o[3], x[1] * w[2] * w[3],
+                 win.top, win.left, win.bottom, win.right, 0, 0};
   int64_t nr = (int64_t)cfg.nv * cfg.lanes;
   // K blocks of whole input channels (KH*KW k each): one block up to 1.5x
   // the GEMM's kc (a short second block would load and store the C tile
@@ -59,7 +63,8 @@ int64_t packBytes(const ConvGeometry &g) { return (g.kc * g.nc * 4 + 63) / 64 * 
 int64_t convScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads) {
   if (!fastOk(n, cfg))
     return 0;
-  return 64 + packBytes(geometry(n, cfg)) * std::max(1, threads);
+  ConvGeometry g = geometry(n, cfg);
+  return 64 + packBytes(g) * std::max(1, threads);
 }
 
 bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
@@ -69,7 +74,6 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
   const ConvGeometry g = geometry(n, cfg);
   const int w = cfg.lanes, mr = cfg.mr, nv = cfg.nv;
   const int64_t nr = (int64_t)nv * w;
-  const ir::Window2D &win = n.win;
   auto &b = L.b();
   Type *f32 = b.getFloatTy();
   auto *vec = FixedVectorType::get(f32, w);
@@ -78,6 +82,12 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
   Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll});
   auto I = [&](int64_t v) { return b.getInt64(v); };
 
+  // The scratch area, 64-byte aligned.
+  auto scratch = [&] {
+    Value *base = L.workspace(L.options().gemmScratch);
+    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
+    return b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
+  };
   // Lanes l of a vector at `first` of a run with first + l < len (i32 lane
   // arithmetic: one register of compares for 16 lanes).
   auto lanesBelow = [&](Value *first, Value *len) {
@@ -97,7 +107,7 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
     return b.CreateAnd(b.CreateICmpSGE(col, Constant::getNullValue(col->getType())),
                        b.CreateICmpSLT(col, b.CreateVectorSplat(w, b.CreateTrunc(hi, b.getInt32Ty()))));
   };
-  const bool padded = win.top || win.left || win.bottom || win.right;
+  const bool padded = g.top || g.left || g.bottom || g.right;
   const int64_t window = g.KH * g.KW;
 
   // Packs col[k0 .. k0+kc) x pixels [p0 .. p0+nc) of image `x` (ptr to its
@@ -136,7 +146,7 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
         Value *c0 = b.CreateSDiv(k0, I(window));
         emitLoop(b, c0, b.CreateAdd(c0, b.CreateSDiv(kc, I(window))), I(1), [&](Value *c) {
           for (int64_t ky = 0; ky < g.KH; ++ky) {
-            Value *y = b.CreateAdd(oy, I(ky - win.top));
+            Value *y = b.CreateAdd(oy, I(ky - g.top));
             Value *hi = I(g.W);
             if (padded) { // rows outside read as 0 (no lane inside)
               Value *rowOk = b.CreateAnd(b.CreateICmpSGE(y, I(0)), b.CreateICmpSLT(y, I(g.H)));
@@ -146,7 +156,7 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
             Value *row = b.CreateGEP(f32, x, b.CreateMul(b.CreateAdd(b.CreateMul(c, I(g.H)), y), I(g.W)));
             Value *kRow = b.CreateAdd(b.CreateMul(b.CreateSub(c, c0), I(window)), I(ky * g.KW));
             for (int64_t kx = 0; kx < g.KW; ++kx) {
-              Value *col0 = b.CreateAdd(ox0, I(kx - win.left));
+              Value *col0 = b.CreateAdd(ox0, I(kx - g.left));
               Value *src = b.CreateGEP(f32, row, col0);
               Value *out = b.CreateInBoundsGEP(f32, dstRow, b.CreateMul(b.CreateAdd(kRow, I(kx)), I(nr)));
               emitLoop(b, I(0), len, I(w), [&](Value *t) {
@@ -186,11 +196,9 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
       });
     });
   };
-  // The scratch area, 64-byte aligned; one packing buffer per part.
+  // One packing buffer per part.
   auto buffer = [&](Value *part) {
-    Value *base = L.workspace(L.options().gemmScratch);
-    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
-    Value *p = b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
+    Value *p = scratch();
     return part ? b.CreateInBoundsGEP(b.getInt8Ty(), p, b.CreateMul(part, I(packBytes(g)))) : p;
   };
   int64_t macs = L.options().maxBatch * g.F * g.P * g.K;

@@ -157,6 +157,10 @@ void lowerTranspose(Lowering &L, const ir::Node &n);
 bool lowerConv2DFast(Lowering &L, const ir::Node &n);
 /// Its packing buffers (all threads), 0 where it does not apply.
 int64_t convScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
+/// conv2d_grad_input as W^T g and col2im (lower_conv_grad.cpp); false: not
+/// applicable, nothing emitted. Its scratch bytes, 0 where it does not apply.
+bool lowerConv2DGradInputFast(Lowering &L, const ir::Node &n);
+int64_t convGradScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
 void lowerReduce(Lowering &L, const ir::Node &n);
 void lowerConcat(Lowering &L, const ir::Node &n);
 void lowerSlice(Lowering &L, const ir::Node &n);

@@ -4,12 +4,15 @@
 // (symmetric and asymmetric pads), K across several K blocks, filter counts
 // that are not a multiple of the register tile, maps whose pixel count is
 // below and above a vector panel, every vector width (NNC_GEMM lanes=) and
-// two threads, which must give the same bits as one.
+// two threads, which must give the same bits as one; the same for
+// conv2d_grad_input (codegen/lower_conv_grad.cpp: W^T g, then col2im).
 // Seen failing: with the padding's zero fill dropped (garbage lanes loaded),
 // with the pack's k-row stride off by one panel, and with the K blocks not
-// accumulated (accumulate = false on every block).
+// accumulated (accumulate = false on every block); the input gradient with
+// col2im's column shift of the wrong sign.
 #include "codegen/jit_compiler.h"
 #include "ir/builder.h"
+#include "ir/shape_rules.h"
 
 #include <cmath>
 #include <cstring>
@@ -34,14 +37,20 @@ struct ConvRun {
   int64_t OH = 0, OW = 0;
 };
 
-ConvRun runConv(const ConvCase &c, int64_t batch, int threads, const char *env) {
+/// conv2d of x [B,C,H,W] with w; or (gradInput) conv2d_grad_input of x
+/// [B,F,OH,OW] with w, the result [B,C,H,W] (out, OH, OW describe it).
+ConvRun runConv(const ConvCase &c, int64_t batch, int threads, const char *env, bool gradInput = false) {
   if (env)
     setenv("NNC_GEMM", env, 1);
   ir::Graph g("conv");
   ir::Builder b(g);
-  ir::Node *x = b.input("x", {DType::F32, Shape{ir::kBatch, c.C, c.H, c.W}});
-  ir::Node *w = b.input("w", {DType::F32, Shape{c.F, c.C, c.KH, c.KW}});
-  ir::Node *y = b.conv2d(x, w, c.pad);
+  ir::Window2D win = c.pad;
+  ir::TensorType xt{DType::F32, Shape{ir::kBatch, c.C, c.H, c.W}};
+  ir::TensorType wt{DType::F32, Shape{c.F, c.C, c.KH, c.KW}};
+  ir::TypeOrError fwd = ir::conv2dType(xt, wt, win);
+  ir::Node *x = b.input("x", gradInput ? fwd.type : xt);
+  ir::Node *w = b.input("w", wt);
+  ir::Node *y = gradInput ? b.conv2dGradInput(x, w, c.pad, xt) : b.conv2d(x, w, c.pad);
   b.output("y", y);
   codegen::JitCompiler jit(threads);
   codegen::KernelSignature sig = jit.add(g, "conv", batch);
@@ -53,13 +62,13 @@ ConvRun runConv(const ConvCase &c, int64_t batch, int threads, const char *env) 
   r.OH = y->shape().dims[2], r.OW = y->shape().dims[3];
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
-  r.x.resize(batch * c.C * c.H * c.W);
+  r.x.resize(x->type.shape.numElements(batch));
   r.w.resize(c.F * c.C * c.KH * c.KW);
   for (float &v : r.x)
     v = u(rng);
   for (float &v : r.w)
     v = u(rng);
-  r.out.assign(batch * c.F * r.OH * r.OW, std::numeric_limits<float>::quiet_NaN());
+  r.out.assign(y->type.shape.numElements(batch), std::numeric_limits<float>::quiet_NaN());
   std::vector<void *> ptrs(sig.bindings.size());
   for (size_t i = 0; i < sig.bindings.size(); ++i)
     ptrs[i] = sig.bindings[i].name == "x" ? r.x.data() : sig.bindings[i].name == "w" ? r.w.data() : r.out.data();
@@ -90,6 +99,33 @@ void check(const ConvCase &c, int64_t batch, const ConvRun &r) {
           if (!(std::fabs(got - ref) <= bound) && ++bad <= 3)
             ADD_FAILURE() << "out[" << n << "," << f << "," << oy << "," << ox << "] = " << got
                           << ", expected " << ref;
+        }
+  EXPECT_EQ(bad, 0);
+}
+
+/// dx of conv2d_grad_input: x holds g [B,F,OH,OW], out dx [B,C,H,W].
+void checkGradInput(const ConvCase &c, int64_t batch, const ConvRun &r) {
+  int64_t OH = c.H + c.pad.top + c.pad.bottom - c.KH + 1, OW = c.W + c.pad.left + c.pad.right - c.KW + 1;
+  int bad = 0;
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t ch = 0; ch < c.C; ++ch)
+      for (int64_t y = 0; y < c.H; ++y)
+        for (int64_t x = 0; x < c.W; ++x) {
+          double ref = 0, scale = 0;
+          for (int64_t f = 0; f < c.F; ++f)
+            for (int64_t ky = 0; ky < c.KH; ++ky)
+              for (int64_t kx = 0; kx < c.KW; ++kx) {
+                int64_t oy = y + c.pad.top - ky, ox = x + c.pad.left - kx;
+                if (oy < 0 || oy >= OH || ox < 0 || ox >= OW)
+                  continue;
+                double p = (double)r.x[((n * c.F + f) * OH + oy) * OW + ox] *
+                           r.w[((f * c.C + ch) * c.KH + ky) * c.KW + kx];
+                ref += p, scale += std::fabs(p);
+              }
+          double got = r.out[((n * c.C + ch) * c.H + y) * c.W + x];
+          double bound = (double)(c.F * c.KH * c.KW) * std::ldexp(1.0, -24) * scale + 1e-30;
+          if (!(std::fabs(got - ref) <= bound) && ++bad <= 3)
+            ADD_FAILURE() << "dx[" << n << "," << ch << "," << y << "," << x << "] = " << got << ", expected " << ref;
         }
   EXPECT_EQ(bad, 0);
 }
@@ -126,10 +162,26 @@ TEST(ConvFast, MatchesReferenceAtEveryWidth) {
 TEST(ConvFast, TwoThreadsGiveTheSameBits) {
   for (const ConvCase &c : kCases) {
     ConvRun one = runConv(c, 5, 1, "par=1"), two = runConv(c, 5, 2, "par=1");
+    ConvRun gOne = runConv(c, 5, 1, "par=1", true), gTwo = runConv(c, 5, 2, "par=1", true);
+    EXPECT_EQ(0, std::memcmp(gOne.out.data(), gTwo.out.data(), gOne.out.size() * 4));
+    checkGradInput(c, 5, gTwo);
     ASSERT_EQ(one.out.size(), two.out.size());
     EXPECT_EQ(0, std::memcmp(one.out.data(), two.out.data(), one.out.size() * 4));
     check(c, 5, two);
   }
 }
 
+} // namespace
+
+namespace {
+TEST(ConvFast, GradInputMatchesReference) {
+  for (const char *env : {"", "lanes=8", "kc=64,mc=12"})
+    for (const ConvCase &c : kCases) {
+      SCOPED_TRACE(std::string("NNC_GEMM=") + env + " C=" + std::to_string(c.C) + " " + std::to_string(c.H) + "x" +
+                   std::to_string(c.W) + " F=" + std::to_string(c.F) + " " + std::to_string(c.KH) + "x" +
+                   std::to_string(c.KW));
+      for (int64_t batch : {1, 3})
+        checkGradInput(c, batch, runConv(c, batch, 1, *env ? env : nullptr, true));
+    }
+}
 } // namespace

@@ -1,0 +1,152 @@
+// conv2d_grad_input (ops.def) on the GEMM's micro-kernels, stride 1: per
+// image the patch gradients dcol[K, P] = W^T[K, F] g[F, P] (K = C*KH*KW, P
+// = OH*OW), then each patch row added back where it was read ("col2im",
+// the transpose of lower_conv.cpp's packing; as Caffe's backward pass):
+// dx[c, y, x] = sum over (ky, kx) of dcol[(c,ky,kx), (y+top-ky, x+left-kx)]
+// where that pixel exists, in (ky, kx) order for every element, so the sums
+// do not depend on the thread count.
+// W^T is packed once per call (k-major panels of mr rows of K), g is read in
+// place; threads take whole images, each with its own dcol.
+#include "codegen/gemm_kernels.h"
+#include "codegen/loop_builder.h"
+#include "codegen/lowering.h"
+
+#include <algorithm>
+
+namespace nnc::codegen {
+
+using namespace llvm;
+
+namespace {
+
+struct GradGeometry {
+  int64_t C, H, W, F, KH, KW, OH, OW, P, K;
+  int64_t top, left;
+};
+
+bool gradOk(const ir::Node &n, const GemmConfig &cfg) {
+  return n.kind == ir::OpKind::Conv2DGradInput && n.type.dtype == ir::DType::F32 && cfg.enabled &&
+         cfg.lanes > 1 && n.win.sh == 1 && n.win.sw == 1;
+}
+
+GradGeometry gradGeometry(const ir::Node &n) {
+  const auto &g = n.operand(0)->shape().dims, &w = n.operand(1)->shape().dims, &x = n.shape().dims;
+  return {x[1], x[2], x[3], w[0], w[2], w[3], g[2], g[3], g[2] * g[3], x[1] * w[2] * w[3], n.win.top, n.win.left};
+}
+
+int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
+int64_t packedWBytes(const GradGeometry &g, int mr) { return round64((g.K + mr - 1) / mr * mr * g.F * 4); }
+int64_t dcolBytes(const GradGeometry &g) { return round64(g.K * g.P * 4); }
+
+} // namespace
+
+int64_t convGradScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads) {
+  if (!gradOk(n, cfg))
+    return 0;
+  GradGeometry g = gradGeometry(n);
+  return 64 + packedWBytes(g, cfg.mr) + dcolBytes(g) * std::max(1, threads);
+}
+
+bool lowerConv2DGradInputFast(Lowering &L, const ir::Node &n) {
+  const GemmConfig &cfg = L.options().gemm;
+  if (!gradOk(n, cfg) || L.options().gemmScratch < 0)
+    return false;
+  const GradGeometry g = gradGeometry(n);
+  const int w = cfg.lanes, mr = cfg.mr, nv = cfg.nv;
+  const int64_t nr = (int64_t)nv * w;
+  auto &b = L.b();
+  Type *f32 = b.getFloatTy();
+  auto *vec = FixedVectorType::get(f32, w);
+  auto I = [&](int64_t v) { return b.getInt64(v); };
+  GemmKernels kernels(L.module(), cfg);
+  Function *ukr = kernels.microKernel({APanel::KMajor, false, mr, nv, 0, 0, false, cfg.kUnroll});
+  Function *packA = kernels.packA(true, mr);
+
+  auto scratch = [&] {
+    Value *base = L.workspace(L.options().gemmScratch);
+    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
+    return b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
+  };
+  auto dcolOf = [&](Value *part) {
+    Value *p = b.CreateInBoundsGEP(b.getInt8Ty(), scratch(), I(packedWBytes(g, mr)));
+    return part ? b.CreateInBoundsGEP(b.getInt8Ty(), p, b.CreateMul(part, I(dcolBytes(g)))) : p;
+  };
+  // W^T: A(k, f) = W[f, k], k-major panels of mr rows, one K block of F.
+  b.CreateCall(packA, {L.storage(n.operand(1)), I(g.K), I(g.K), I(g.F), scratch()});
+
+  auto images = [&](Value *first, Value *end, Value *dcol) {
+    Value *G = L.storage(n.operand(0)), *DX = L.storage(&n), *A = scratch();
+    emitLoop(b, first, end, I(1), [&](Value *img) {
+      Value *gi = b.CreateInBoundsGEP(f32, G, b.CreateMul(img, I(g.F * g.P)));
+      Value *dx = b.CreateInBoundsGEP(f32, DX, b.CreateMul(img, I(g.C * g.H * g.W)));
+      // dcol = W^T g
+      emitLoop(b, I(0), I(g.P), I(nr), [&](Value *j0) {
+        Value *bp = b.CreateInBoundsGEP(f32, gi, j0);
+        emitLoop(b, I(0), I(g.K), I(mr), [&](Value *i0) {
+          Value *a = b.CreateInBoundsGEP(f32, A, b.CreateMul(i0, I(g.F)));
+          Value *c = b.CreateInBoundsGEP(f32, dcol, b.CreateAdd(b.CreateMul(i0, I(g.P)), j0));
+          b.CreateCall(ukr, {a, I(1), I(mr), bp, I(g.P), c, I(g.P), I(g.F), b.CreateSub(I(g.K), i0),
+                             b.CreateSub(I(g.P), j0), b.getFalse()});
+        });
+      });
+      // dx = col2im(dcol), a vector of a dx row at a time, summed in
+      // registers over (ky, kx) from the shifted dcol rows that cover it
+      // (no read-modify-write of dx: consecutive shifted stores would each
+      // wait for the last).
+      Value *zero = Constant::getNullValue(vec);
+      std::vector<Constant *> lanes;
+      for (int l = 0; l < w; ++l)
+        lanes.push_back(b.getInt32(l));
+      Value *lane = ConstantVector::get(lanes);
+      emitLoop(b, I(0), I(g.W), I(w), [&](Value *t) {
+        // Lanes x = t + l inside the row, and for each kx those whose output
+        // column ox = x + left - kx exists.
+        Value *xs = b.CreateAdd(b.CreateVectorSplat(w, b.CreateTrunc(t, b.getInt32Ty())), lane);
+        auto splat32 = [&](int64_t v) { return b.CreateVectorSplat(w, b.getInt32((uint32_t)v)); };
+        Value *inRow = b.CreateICmpSLT(xs, splat32(g.W));
+        std::vector<Value *> colOk(g.KW);
+        for (int64_t kx = 0; kx < g.KW; ++kx) {
+          Value *ox = b.CreateAdd(xs, splat32(g.left - kx));
+          colOk[kx] = b.CreateAnd(inRow, b.CreateAnd(b.CreateICmpSGE(ox, splat32(0)), b.CreateICmpSLT(ox, splat32(g.OW))));
+        }
+        emitLoop(b, I(0), I(g.C), I(1), [&](Value *c) {
+          emitLoop(b, I(0), I(g.H), I(1), [&](Value *y) {
+            Value *acc = zero;
+            for (int64_t ky = 0; ky < g.KH; ++ky) {
+              Value *oy = b.CreateAdd(y, I(g.top - ky));
+              Value *rowOk = b.CreateAnd(b.CreateICmpSGE(oy, I(0)), b.CreateICmpSLT(oy, I(g.OH)));
+              Value *oyc = b.CreateSelect(rowOk, oy, I(0));
+              for (int64_t kx = 0; kx < g.KW; ++kx) {
+                Value *k = b.CreateAdd(b.CreateMul(c, I(g.KH * g.KW)), I(ky * g.KW + kx));
+                // dcol[k, oy*OW + x + left - kx] for lane x = t + l.
+                Value *at = b.CreateAdd(b.CreateAdd(b.CreateMul(k, I(g.P)), b.CreateMul(oyc, I(g.OW))),
+                                        b.CreateAdd(t, I(g.left - kx)));
+                Value *m = b.CreateAnd(colOk[kx], b.CreateVectorSplat(w, rowOk));
+                acc = b.CreateFAdd(acc, b.CreateMaskedLoad(vec, b.CreateGEP(f32, dcol, at), Align(4), m, zero));
+              }
+            }
+            Value *to = b.CreateInBoundsGEP(f32, dx, b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(c, I(g.H)), y), I(g.W)), t));
+            b.CreateMaskedStore(acc, to, Align(4), inRow);
+          });
+        });
+      });
+    });
+  };
+  int64_t macs = L.options().maxBatch * g.F * g.P * g.K;
+  Value *batch = L.dim(n.shape().dims[0]);
+  if (L.options().threads <= 1 || macs < cfg.parallelMinMacs) {
+    images(I(0), batch, dcolOf(nullptr));
+    return true;
+  }
+  L.parallelFor(batch, [&](Value *first, Value *end) {
+    // Part q of nnc_parallel_for's P = min(threads, count) parts starts at
+    // count * q / P (runtime/parallel_for.h): q = ceil(first * P / count).
+    Value *count = L.dim(n.shape().dims[0]);
+    Value *parts = b.CreateBinaryIntrinsic(Intrinsic::smin, count, I(L.options().threads));
+    Value *part = b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), b.CreateSub(count, I(1))), count);
+    images(first, end, dcolOf(part));
+  });
+  return true;
+}
+
+} // namespace nnc::codegen
