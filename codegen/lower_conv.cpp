@@ -13,6 +13,7 @@
 //
 // The fast path covers f32 with vector lanes and stride 1 (the reference
 // nets'); lower_window.cpp's loop nest takes the rest.
+#include "codegen/conv_im2col.h"
 #include "codegen/gemm_kernels.h"
 #include "codegen/loop_builder.h"
 #include "codegen/lowering.h"
@@ -76,7 +77,6 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
   const int64_t nr = (int64_t)nv * w;
   auto &b = L.b();
   Type *f32 = b.getFloatTy();
-  auto *vec = FixedVectorType::get(f32, w);
   GemmKernels kernels(L.module(), cfg);
   // Panels are zero-padded past P, so every tile loads B with plain loads.
   Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll});
@@ -88,88 +88,12 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
     Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
     return b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
   };
-  // Lanes l of a vector at `first` of a run with first + l < len (i32 lane
-  // arithmetic: one register of compares for 16 lanes).
-  auto lanesBelow = [&](Value *first, Value *len) {
-    std::vector<Constant *> lanes;
-    for (int l = 0; l < w; ++l)
-      lanes.push_back(b.getInt32(l));
-    Value *rest = b.CreateTrunc(b.CreateSub(len, first), b.getInt32Ty());
-    return b.CreateICmpSLT(ConstantVector::get(lanes), b.CreateVectorSplat(w, rest));
-  };
-  // ... and lo <= col0 + first + l < hi (the lane's input column inside the image).
-  auto lanesInside = [&](Value *first, Value *col0, Value *hi) {
-    std::vector<Constant *> lanes;
-    for (int l = 0; l < w; ++l)
-      lanes.push_back(b.getInt32(l));
-    Value *col = b.CreateAdd(b.CreateVectorSplat(w, b.CreateTrunc(b.CreateAdd(col0, first), b.getInt32Ty())),
-                             ConstantVector::get(lanes));
-    return b.CreateAnd(b.CreateICmpSGE(col, Constant::getNullValue(col->getType())),
-                       b.CreateICmpSLT(col, b.CreateVectorSplat(w, b.CreateTrunc(hi, b.getInt32Ty()))));
-  };
-  const bool padded = g.top || g.left || g.bottom || g.right;
-  const int64_t window = g.KH * g.KW;
-
-  // Packs col[k0 .. k0+kc) x pixels [p0 .. p0+nc) of image `x` (ptr to its
-  // [C,H,W]) into panels of nr pixels at dst: panel q at q*kc*nr, k-row at
-  // (k-k0)*nr. Each output row's run of pixels is copied a vector at a
-  // time for every k; without padding every lane of a run is inside the
-  // image (stride 1, 'valid'), so only the run's length masks.
+  const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.top, g.left, g.bottom, g.right};
+  // col[k0 .. k0+kc) x pixels [p0 .. p0+nc) into panels of nr pixels at dst
+  // (panel q at q*kc*nr, k-row at (k-k0)*nr).
   auto pack = [&](Value *x, Value *k0, Value *kc, Value *p0, Value *dst) {
     Value *pEnd = b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateAdd(p0, I(g.nc)), I(g.P));
-    Value *panels = b.CreateSDiv(b.CreateAdd(b.CreateSub(pEnd, p0), I(nr - 1)), I(nr));
-    emitLoop(b, I(0), panels, I(1), [&](Value *q) {
-      Value *ps = b.CreateAdd(p0, b.CreateMul(q, I(nr)));
-      Value *pe = b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateAdd(ps, I(nr)), pEnd);
-      Value *panel = b.CreateInBoundsGEP(f32, dst, b.CreateMul(q, b.CreateMul(kc, I(nr))));
-      // The last panel's lanes past P: zeros.
-      emitIf(b, b.CreateICmpSLT(b.CreateSub(pe, ps), I(nr)), [&] {
-        Value *filled = b.CreateSub(pe, ps);
-        emitLoop(b, I(0), kc, I(1), [&](Value *k) {
-          Value *row = b.CreateInBoundsGEP(f32, panel, b.CreateMul(k, I(nr)));
-          emitLoop(b, I(0), I(nr), I(w), [&](Value *t) {
-            Value *tail = b.CreateNot(lanesBelow(t, filled));
-            b.CreateMaskedStore(Constant::getNullValue(vec), b.CreateInBoundsGEP(f32, row, t), Align(4), tail);
-          });
-        });
-      });
-      Value *oyEnd = b.CreateAdd(b.CreateSDiv(b.CreateSub(pe, I(1)), I(g.OW)), I(1));
-      emitLoop(b, b.CreateSDiv(ps, I(g.OW)), oyEnd, I(1), [&](Value *oy) {
-        Value *rowStart = b.CreateMul(oy, I(g.OW));
-        Value *pa = b.CreateBinaryIntrinsic(Intrinsic::smax, ps, rowStart);
-        Value *pb = b.CreateBinaryIntrinsic(Intrinsic::smin, pe, b.CreateAdd(rowStart, I(g.OW)));
-        Value *len = b.CreateSub(pb, pa), *ox0 = b.CreateSub(pa, rowStart);
-        Value *dstRow = b.CreateInBoundsGEP(f32, panel, b.CreateSub(pa, ps));
-        // The run's first vector's mask (most runs are one vector); then per
-        // input channel and filter row, the KW shifted copies of one input row.
-        Value *first = lanesBelow(I(0), len);
-        Value *c0 = b.CreateSDiv(k0, I(window));
-        emitLoop(b, c0, b.CreateAdd(c0, b.CreateSDiv(kc, I(window))), I(1), [&](Value *c) {
-          for (int64_t ky = 0; ky < g.KH; ++ky) {
-            Value *y = b.CreateAdd(oy, I(ky - g.top));
-            Value *hi = I(g.W);
-            if (padded) { // rows outside read as 0 (no lane inside)
-              Value *rowOk = b.CreateAnd(b.CreateICmpSGE(y, I(0)), b.CreateICmpSLT(y, I(g.H)));
-              hi = b.CreateSelect(rowOk, I(g.W), I(0));
-              y = b.CreateSelect(rowOk, y, I(0));
-            }
-            Value *row = b.CreateGEP(f32, x, b.CreateMul(b.CreateAdd(b.CreateMul(c, I(g.H)), y), I(g.W)));
-            Value *kRow = b.CreateAdd(b.CreateMul(b.CreateSub(c, c0), I(window)), I(ky * g.KW));
-            for (int64_t kx = 0; kx < g.KW; ++kx) {
-              Value *col0 = b.CreateAdd(ox0, I(kx - g.left));
-              Value *src = b.CreateGEP(f32, row, col0);
-              Value *out = b.CreateInBoundsGEP(f32, dstRow, b.CreateMul(b.CreateAdd(kRow, I(kx)), I(nr)));
-              emitLoop(b, I(0), len, I(w), [&](Value *t) {
-                Value *store = b.CreateSelect(b.CreateICmpEQ(t, I(0)), first, lanesBelow(t, len));
-                Value *load = padded ? b.CreateAnd(store, lanesInside(t, col0, hi)) : store;
-                Value *v = b.CreateMaskedLoad(vec, b.CreateGEP(f32, src, t), Align(4), load, Constant::getNullValue(vec));
-                b.CreateMaskedStore(v, b.CreateInBoundsGEP(f32, out, t), Align(4), store);
-              });
-            }
-          }
-        });
-      });
-    });
+    emitIm2col(b, w, shape, x, k0, kc, p0, pEnd, dst, nr, b.CreateMul(kc, I(nr)));
   };
 
   // Images [first, end), packing into `buf`.
