@@ -7,6 +7,13 @@
 // do not depend on the thread count.
 // W^T is packed once per call (k-major panels of mr rows of K), g is read in
 // place; threads take whole images, each with its own dcol.
+//
+// conv2d_grad_filter the same way round: dW^T[K, F] = sum over images of
+// col[K, P] g^T[P, F], col packed per image (conv_im2col.h) as the A operand,
+// g^T as packed B panels, the sum over images accumulated in the C tiles in
+// image order; threads take input channels (rows of dW^T), so every element
+// is the same sum on any thread count; dW = (dW^T)^T at the end.
+#include "codegen/conv_im2col.h"
 #include "codegen/gemm_kernels.h"
 #include "codegen/loop_builder.h"
 #include "codegen/lowering.h"
@@ -145,6 +152,110 @@ bool lowerConv2DGradInputFast(Lowering &L, const ir::Node &n) {
     Value *parts = b.CreateBinaryIntrinsic(Intrinsic::smin, count, I(L.options().threads));
     Value *part = b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), b.CreateSub(count, I(1))), count);
     images(first, end, dcolOf(part));
+  });
+  return true;
+}
+
+namespace {
+
+struct FilterGeometry {
+  int64_t C, H, W, F, KH, KW, OH, OW, P, K, Ppad;
+  ir::Window2D win;
+};
+
+bool filterOk(const ir::Node &n, const GemmConfig &cfg) {
+  return n.kind == ir::OpKind::Conv2DGradFilter && n.type.dtype == ir::DType::F32 && cfg.enabled &&
+         cfg.lanes > 1 && n.win.sh == 1 && n.win.sw == 1;
+}
+
+FilterGeometry filterGeometry(const ir::Node &n, int lanes) {
+  const auto &x = n.operand(0)->shape().dims, &g = n.operand(1)->shape().dims, &w = n.shape().dims;
+  int64_t P = g[2] * g[3];
+  return {x[1], x[2], x[3], w[0], w[2], w[3], g[2], g[3], P, x[1] * w[2] * w[3], (P + lanes - 1) / lanes * lanes, n.win};
+}
+
+int64_t dwtBytes(const FilterGeometry &g) { return round64(g.K * g.F * 4); }
+int64_t partBytes(const FilterGeometry &g, int64_t nr) {
+  return round64(g.K * g.Ppad * 4) + round64(g.P * (g.F + nr - 1) / nr * nr * 4);
+}
+
+} // namespace
+
+int64_t convFilterScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads) {
+  if (!filterOk(n, cfg))
+    return 0;
+  FilterGeometry g = filterGeometry(n, cfg.lanes);
+  return 64 + dwtBytes(g) + partBytes(g, (int64_t)std::min<int64_t>(cfg.nv, (g.F + cfg.lanes - 1) / cfg.lanes) * cfg.lanes) *
+                                std::max(1, threads);
+}
+
+bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n) {
+  const GemmConfig &cfg = L.options().gemm;
+  if (!filterOk(n, cfg) || L.options().gemmScratch < 0)
+    return false;
+  const FilterGeometry g = filterGeometry(n, cfg.lanes);
+  // Few filters: fewer vectors per row and more rows in the register tile
+  // (as planGemm does for a narrow N), at most 12.
+  const int w = cfg.lanes, nv = (int)std::min<int64_t>(cfg.nv, (g.F + w - 1) / w);
+  const int mr = nv < cfg.nv ? std::max(cfg.mr, std::min(cfg.mr * cfg.nv / nv, 12)) : cfg.mr;
+  const int64_t nr = (int64_t)nv * w;
+  const int64_t window = g.KH * g.KW;
+  auto &b = L.b();
+  Type *f32 = b.getFloatTy();
+  auto I = [&](int64_t v) { return b.getInt64(v); };
+  GemmKernels kernels(L.module(), cfg);
+  Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll});
+  Function *packB = kernels.packB(true, nv);
+  const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.win.top, g.win.left, g.win.bottom, g.win.right};
+
+  auto scratch = [&] {
+    Value *base = L.workspace(L.options().gemmScratch);
+    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
+    return b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
+  };
+  // Input channels [c0, c1): dW^T's rows [c0*window, c1*window), then dW's
+  // columns from them.
+  auto channels = [&](Value *c0, Value *c1, Value *part) {
+    Value *X = L.storage(n.operand(0)), *G = L.storage(n.operand(1)), *DW = L.storage(&n);
+    Value *dwt = scratch();
+    Value *col = b.CreateInBoundsGEP(b.getInt8Ty(), dwt, b.CreateAdd(I(dwtBytes(g)), b.CreateMul(part, I(partBytes(g, nr)))));
+    Value *gt = b.CreateInBoundsGEP(b.getInt8Ty(), col, I(round64(g.K * g.Ppad * 4)));
+    Value *k0 = b.CreateMul(c0, I(window)), *k1 = b.CreateMul(c1, I(window));
+    emitLoop(b, I(0), L.dim(n.operand(0)->shape().dims[0]), I(1), [&](Value *img) {
+      Value *x = b.CreateInBoundsGEP(f32, X, b.CreateMul(img, I(g.C * g.H * g.W)));
+      Value *gi = b.CreateInBoundsGEP(f32, G, b.CreateMul(img, I(g.F * g.P)));
+      emitIm2col(b, w, shape, x, k0, b.CreateSub(k1, k0), I(0), I(g.P), col, g.Ppad, I(0));
+      b.CreateCall(packB, {gi, I(g.P), I(g.P), I(g.F), gt}); // g^T: k-rows p, panels of nr filters
+      Value *accumulate = b.CreateICmpSGT(img, I(0));
+      emitLoop(b, I(0), I(g.F), I(nr), [&](Value *j0) {
+        Value *bp = b.CreateInBoundsGEP(f32, gt, b.CreateMul(j0, I(g.P)));
+        emitLoop(b, k0, k1, I(mr), [&](Value *i0) {
+          Value *a = b.CreateInBoundsGEP(f32, col, b.CreateMul(b.CreateSub(i0, k0), I(g.Ppad)));
+          Value *c = b.CreateInBoundsGEP(f32, dwt, b.CreateAdd(b.CreateMul(i0, I(g.F)), j0));
+          b.CreateCall(ukr, {a, I(g.Ppad), I(1), bp, I(nr), c, I(g.F), I(g.P), b.CreateSub(k1, i0),
+                             b.CreateSub(I(g.F), j0), accumulate});
+        });
+      });
+    });
+    // dW[f, k] = dW^T[k, f]
+    emitLoop(b, k0, k1, I(1), [&](Value *k) {
+      emitLoop(b, I(0), I(g.F), I(1), [&](Value *f) {
+        Value *v = b.CreateLoad(f32, b.CreateInBoundsGEP(f32, dwt, b.CreateAdd(b.CreateMul(k, I(g.F)), f)));
+        b.CreateStore(v, b.CreateInBoundsGEP(f32, DW, b.CreateAdd(b.CreateMul(f, I(g.K)), k)));
+      });
+    });
+  };
+  int64_t macs = L.options().maxBatch * g.F * g.P * g.K;
+  if (L.options().threads <= 1 || macs < cfg.parallelMinMacs || g.C < 2) {
+    channels(I(0), I(g.C), I(0));
+    return true;
+  }
+  L.parallelFor(I(g.C), [&](Value *first, Value *end) {
+    // Part q of nnc_parallel_for's P = min(threads, count) parts starts at
+    // count * q / P (runtime/parallel_for.h): q = ceil(first * P / count).
+    Value *parts = I(std::min<int64_t>(g.C, L.options().threads));
+    Value *part = b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), I(g.C - 1)), I(g.C));
+    channels(first, end, part);
   });
   return true;
 }

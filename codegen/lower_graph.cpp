@@ -39,6 +39,10 @@ void lowerNode(Lowering &L, const ir::Node &n) {
     if (lowerConv2DGradInputFast(L, n))
       return;
     throw std::logic_error("codegen: conv2d without the fast path has no lowering yet");
+  case OpKind::Conv2DGradFilter:
+    if (lowerConv2DGradFilterFast(L, n))
+      return;
+    throw std::logic_error("codegen: conv2d without the fast path has no lowering yet");
   case OpKind::DropoutMask: return lowerDropoutMask(L, n);
   case OpKind::Select:
   case OpKind::Broadcast:
@@ -211,9 +215,10 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   for (auto &up : g.nodes())
     if (up->kind == OpKind::MatMul)
       scratch = std::max(scratch, planGemm(*up, maxBatch, options.gemm, readThrough, threads).scratchBytes);
-    else if (up->kind == OpKind::Conv2D || up->kind == OpKind::Conv2DGradInput)
+    else
       scratch = std::max({scratch, convScratchBytes(*up, options.gemm, threads),
-                          convGradScratchBytes(*up, options.gemm, threads)});
+                          convGradScratchBytes(*up, options.gemm, threads),
+                          convFilterScratchBytes(*up, options.gemm, threads)});
 
   // Buffers: bindings for the interface, workspace slots for intermediates.
   AddressTable addresses;

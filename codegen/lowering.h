@@ -161,6 +161,9 @@ int64_t convScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
 /// applicable, nothing emitted. Its scratch bytes, 0 where it does not apply.
 bool lowerConv2DGradInputFast(Lowering &L, const ir::Node &n);
 int64_t convGradScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
+/// conv2d_grad_filter as col g^T summed over images (lower_conv_grad.cpp).
+bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n);
+int64_t convFilterScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
 void lowerReduce(Lowering &L, const ir::Node &n);
 void lowerConcat(Lowering &L, const ir::Node &n);
 void lowerSlice(Lowering &L, const ir::Node &n);

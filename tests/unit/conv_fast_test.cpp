@@ -5,11 +5,13 @@
 // that are not a multiple of the register tile, maps whose pixel count is
 // below and above a vector panel, every vector width (NNC_GEMM lanes=) and
 // two threads, which must give the same bits as one; the same for
-// conv2d_grad_input (codegen/lower_conv_grad.cpp: W^T g, then col2im).
+// conv2d_grad_input (codegen/lower_conv_grad.cpp: W^T g, then col2im) and
+// conv2d_grad_filter (col g^T summed over images).
 // Seen failing: with the padding's zero fill dropped (garbage lanes loaded),
 // with the pack's k-row stride off by one panel, and with the K blocks not
 // accumulated (accumulate = false on every block); the input gradient with
-// col2im's column shift of the wrong sign.
+// col2im's column shift of the wrong sign; the filter gradient with the
+// images not accumulated.
 #include "codegen/jit_compiler.h"
 #include "ir/builder.h"
 #include "ir/shape_rules.h"
@@ -37,9 +39,14 @@ struct ConvRun {
   int64_t OH = 0, OW = 0;
 };
 
-/// conv2d of x [B,C,H,W] with w; or (gradInput) conv2d_grad_input of x
-/// [B,F,OH,OW] with w, the result [B,C,H,W] (out, OH, OW describe it).
-ConvRun runConv(const ConvCase &c, int64_t batch, int threads, const char *env, bool gradInput = false) {
+enum Op { Forward, GradInput, GradFilter };
+
+/// Forward: conv2d of x [B,C,H,W] with w. GradInput: conv2d_grad_input of x
+/// [B,F,OH,OW] (a gradient) with w, out [B,C,H,W]. GradFilter:
+/// conv2d_grad_filter of x [B,C,H,W] and w [B,F,OH,OW] (the gradient), out
+/// [F,C,KH,KW].
+ConvRun runConv(const ConvCase &c, int64_t batch, int threads, const char *env, Op op = Forward) {
+  bool gradInput = op == GradInput;
   if (env)
     setenv("NNC_GEMM", env, 1);
   ir::Graph g("conv");
@@ -49,8 +56,10 @@ ConvRun runConv(const ConvCase &c, int64_t batch, int threads, const char *env, 
   ir::TensorType wt{DType::F32, Shape{c.F, c.C, c.KH, c.KW}};
   ir::TypeOrError fwd = ir::conv2dType(xt, wt, win);
   ir::Node *x = b.input("x", gradInput ? fwd.type : xt);
-  ir::Node *w = b.input("w", wt);
-  ir::Node *y = gradInput ? b.conv2dGradInput(x, w, c.pad, xt) : b.conv2d(x, w, c.pad);
+  ir::Node *w = b.input("w", op == GradFilter ? fwd.type : wt);
+  ir::Node *y = op == GradInput    ? b.conv2dGradInput(x, w, c.pad, xt)
+                : op == GradFilter ? b.conv2dGradFilter(x, w, c.pad, wt)
+                                   : b.conv2d(x, w, c.pad);
   b.output("y", y);
   codegen::JitCompiler jit(threads);
   codegen::KernelSignature sig = jit.add(g, "conv", batch);
@@ -63,7 +72,7 @@ ConvRun runConv(const ConvCase &c, int64_t batch, int threads, const char *env, 
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   r.x.resize(x->type.shape.numElements(batch));
-  r.w.resize(c.F * c.C * c.KH * c.KW);
+  r.w.resize(w->type.shape.numElements(batch));
   for (float &v : r.x)
     v = u(rng);
   for (float &v : r.w)
@@ -130,6 +139,32 @@ void checkGradInput(const ConvCase &c, int64_t batch, const ConvRun &r) {
   EXPECT_EQ(bad, 0);
 }
 
+/// dW of conv2d_grad_filter: x holds the images, w the gradient g.
+void checkGradFilter(const ConvCase &c, int64_t batch, const ConvRun &r) {
+  int64_t OH = c.H + c.pad.top + c.pad.bottom - c.KH + 1, OW = c.W + c.pad.left + c.pad.right - c.KW + 1;
+  int bad = 0;
+  for (int64_t f = 0; f < c.F; ++f)
+    for (int64_t ch = 0; ch < c.C; ++ch)
+      for (int64_t ky = 0; ky < c.KH; ++ky)
+        for (int64_t kx = 0; kx < c.KW; ++kx) {
+          double ref = 0, scale = 0;
+          for (int64_t n = 0; n < batch; ++n)
+            for (int64_t oy = 0; oy < OH; ++oy)
+              for (int64_t ox = 0; ox < OW; ++ox) {
+                int64_t y = oy + ky - c.pad.top, x = ox + kx - c.pad.left;
+                if (y < 0 || y >= c.H || x < 0 || x >= c.W)
+                  continue;
+                double p = (double)r.x[((n * c.C + ch) * c.H + y) * c.W + x] * r.w[((n * c.F + f) * OH + oy) * OW + ox];
+                ref += p, scale += std::fabs(p);
+              }
+          double got = r.out[((f * c.C + ch) * c.KH + ky) * c.KW + kx];
+          double bound = (double)(batch * OH * OW) * std::ldexp(1.0, -24) * scale + 1e-30;
+          if (!(std::fabs(got - ref) <= bound) && ++bad <= 3)
+            ADD_FAILURE() << "dw[" << f << "," << ch << "," << ky << "," << kx << "] = " << got << ", expected " << ref;
+        }
+  EXPECT_EQ(bad, 0);
+}
+
 ir::Window2D pads(int64_t t, int64_t l, int64_t bo, int64_t r) {
   ir::Window2D w;
   w.top = t, w.left = l, w.bottom = bo, w.right = r;
@@ -162,7 +197,10 @@ TEST(ConvFast, MatchesReferenceAtEveryWidth) {
 TEST(ConvFast, TwoThreadsGiveTheSameBits) {
   for (const ConvCase &c : kCases) {
     ConvRun one = runConv(c, 5, 1, "par=1"), two = runConv(c, 5, 2, "par=1");
-    ConvRun gOne = runConv(c, 5, 1, "par=1", true), gTwo = runConv(c, 5, 2, "par=1", true);
+    ConvRun gOne = runConv(c, 5, 1, "par=1", GradInput), gTwo = runConv(c, 5, 2, "par=1", GradInput);
+    ConvRun fOne = runConv(c, 5, 1, "par=1", GradFilter), fTwo = runConv(c, 5, 2, "par=1", GradFilter);
+    EXPECT_EQ(0, std::memcmp(fOne.out.data(), fTwo.out.data(), fOne.out.size() * 4));
+    checkGradFilter(c, 5, fTwo);
     EXPECT_EQ(0, std::memcmp(gOne.out.data(), gTwo.out.data(), gOne.out.size() * 4));
     checkGradInput(c, 5, gTwo);
     ASSERT_EQ(one.out.size(), two.out.size());
@@ -181,7 +219,20 @@ TEST(ConvFast, GradInputMatchesReference) {
                    std::to_string(c.W) + " F=" + std::to_string(c.F) + " " + std::to_string(c.KH) + "x" +
                    std::to_string(c.KW));
       for (int64_t batch : {1, 3})
-        checkGradInput(c, batch, runConv(c, batch, 1, *env ? env : nullptr, true));
+        checkGradInput(c, batch, runConv(c, batch, 1, *env ? env : nullptr, GradInput));
+    }
+}
+} // namespace
+
+namespace {
+TEST(ConvFast, GradFilterMatchesReference) {
+  for (const char *env : {"", "lanes=8", "kc=64,mc=12"})
+    for (const ConvCase &c : kCases) {
+      SCOPED_TRACE(std::string("NNC_GEMM=") + env + " C=" + std::to_string(c.C) + " " + std::to_string(c.H) + "x" +
+                   std::to_string(c.W) + " F=" + std::to_string(c.F) + " " + std::to_string(c.KH) + "x" +
+                   std::to_string(c.KW));
+      for (int64_t batch : {1, 3})
+        checkGradFilter(c, batch, runConv(c, batch, 1, *env ? env : nullptr, GradFilter));
     }
 }
 } // namespace
