@@ -32,6 +32,13 @@ void lowerNode(Lowering &L, const ir::Node &n) {
   case OpKind::Concat: return lowerConcat(L, n);
   case OpKind::Slice: return lowerSlice(L, n);
   case OpKind::DropoutMask: return lowerDropoutMask(L, n);
+  case OpKind::Conv2D: return lowerConv2D(L, n);
+  case OpKind::Conv2DGradInput: return lowerConv2DGradInput(L, n);
+  case OpKind::Conv2DGradFilter: return lowerConv2DGradFilter(L, n);
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D: return lowerPool2D(L, n);
+  case OpKind::MaxPool2DGrad:
+  case OpKind::AvgPool2DGrad: return lowerPool2DGrad(L, n);
   case OpKind::Select:
   case OpKind::Broadcast:
   case OpKind::Reshape: return lowerElementwise(L, n);
