@@ -3,12 +3,18 @@
 // the real pipeline, with the mutation-proof harness of gradient_check.h
 // (each case also fails with the gradient zeroed or halved).
 //
-// Seen failing: with the stride left out of conv2d_grad_filter's range
-// (outputsInside dividing by 1), ConvStrideTwo... cases failed (error ~1);
-// with max_pool2d_grad routing every window to its first position, all
-// MaxPool cases failed; with avg_pool2d_grad dividing by the full window
-// (kh*kw) instead of the in-range count, the padded AvgPool cases failed
-// while the unpadded ones passed.
+// Seen failing (each mutation of codegen/lower_window.cpp made, rebuilt, run):
+// - the stride left out of the range of outputs a filter offset reaches
+//   (outputsInside dividing by 1, used by conv2d_grad_filter): the padded,
+//   strided cases of ConvStrideTwo and ConvMixedStridesAndPadding failed
+//   (errors 1.3 to 2; without padding every output is in range anyway);
+// - conv2d_grad_input's covering range off by one (K-2 for K-1):
+//   ConvStrideOne failed;
+// - max_pool2d_grad routing every window to its first position: every
+//   MaxPool case failed (error 1), and ConvPoolChain;
+// - avg_pool2d_grad dividing by the whole window (kh*kw) instead of the
+//   in-range count: the four padded AvgPool cases failed (0.32 to 0.75), the
+//   unpadded ones passed, and ConvPoolChain failed.
 #include "gradient_check.h"
 
 #include <fmt/format.h>
