@@ -6,13 +6,15 @@
 // Along an axis, output o and window offset k read input position
 // p = o*s + k - pad; positions outside [0, N) are the padding.
 //
-//   conv2d             out[b,f,oy,ox] = sum_{c,ky,kx} x[b,c,oy*sh+ky-top, ox*sw+kx-left] * w[f,c,ky,kx]
+//   conv2d             out[b,f,oy,ox] = sum_{c,ky,kx} x[b,c,oy*sh+ky-top, ox*sw+kx-left] *
+//   w[f,c,ky,kx]
 //                      a cross-correlation, as PyTorch's Conv2d and Keras's Conv2D; the
 //                      padding reads 0, so its terms are left out (they add 0 unless a
 //                      weight is inf or NaN, where PyTorch's explicit zeros give NaN).
 //   conv2d_grad_input  dx[b,c,y,x] = sum of g[b,f,oy,ox] * w[f,c,ky,kx] over f, oy, ox with
 //                      oy*sh+ky-top = y and ox*sw+kx-left = x: the transposed convolution.
-//   conv2d_grad_filter dw[f,c,ky,kx] = sum_{b,oy,ox} g[b,f,oy,ox] * x[b,c,oy*sh+ky-top, ox*sw+kx-left]
+//   conv2d_grad_filter dw[f,c,ky,kx] = sum_{b,oy,ox} g[b,f,oy,ox] * x[b,c,oy*sh+ky-top,
+//   ox*sw+kx-left]
 //                      over the positions inside the image.
 //   max_pool2d         the maximum of the window's positions inside the image (padding is
 //                      skipped; every window has one, since padding < window). As
@@ -64,11 +66,16 @@ struct Geometry {
 
 Geometry geometry(const ir::Node &n, const ir::Shape &img, const ir::Shape &out) {
   const ir::Window2D &w = n.win;
-  return {{out.dims[2], img.dims[2], w.kh, w.sh, w.top}, {out.dims[3], img.dims[3], w.kw, w.sw, w.left}};
+  return {{out.dims[2], img.dims[2], w.kh, w.sh, w.top},
+          {out.dims[3], img.dims[3], w.kw, w.sw, w.left}};
 }
 
-Value *smax(Lowering &L, Value *a, Value *b) { return L.b().CreateBinaryIntrinsic(Intrinsic::smax, a, b); }
-Value *smin(Lowering &L, Value *a, Value *b) { return L.b().CreateBinaryIntrinsic(Intrinsic::smin, a, b); }
+Value *smax(Lowering &L, Value *a, Value *b) {
+  return L.b().CreateBinaryIntrinsic(Intrinsic::smax, a, b);
+}
+Value *smin(Lowering &L, Value *a, Value *b) {
+  return L.b().CreateBinaryIntrinsic(Intrinsic::smin, a, b);
+}
 
 /// floor(a / s) for s > 0 and any sign of a.
 Value *floorDiv(Lowering &L, Value *a, int64_t s) {
@@ -76,7 +83,9 @@ Value *floorDiv(Lowering &L, Value *a, int64_t s) {
   Value *shift = b.CreateSelect(b.CreateICmpSLT(a, L.i64(0)), L.i64(s - 1), L.i64(0));
   return b.CreateSDiv(b.CreateSub(a, shift), L.i64(s));
 }
-Value *ceilDiv(Lowering &L, Value *a, int64_t s) { return floorDiv(L, L.b().CreateAdd(a, L.i64(s - 1)), s); }
+Value *ceilDiv(Lowering &L, Value *a, int64_t s) {
+  return floorDiv(L, L.b().CreateAdd(a, L.i64(s - 1)), s);
+}
 
 /// A half-open range [lo, hi) of loop indices (empty when hi <= lo).
 struct Range {
@@ -87,7 +96,8 @@ struct Range {
 Range offsetsInside(Lowering &L, const Axis &a, Value *o) {
   auto &b = L.b();
   Value *start = b.CreateSub(b.CreateMul(o, L.i64(a.s)), L.i64(a.pad));
-  return {smax(L, L.i64(0), b.CreateNeg(start)), smin(L, L.i64(a.K), b.CreateSub(L.i64(a.N), start))};
+  return {smax(L, L.i64(0), b.CreateNeg(start)),
+          smin(L, L.i64(a.K), b.CreateSub(L.i64(a.N), start))};
 }
 
 /// For window offset k: the outputs o whose position o*s + k - pad is inside [0, N).
@@ -133,7 +143,8 @@ Value *inPlane(Lowering &L, const ir::Shape &shape, Value *plane, Value *y, Valu
 /// has its own).
 class Accumulator {
 public:
-  Accumulator(Lowering &L, ir::DType t, double init) : L_(L), t_(t), slot_(L.entryAlloca(L.elemType(t))) {
+  Accumulator(Lowering &L, ir::DType t, double init)
+      : L_(L), t_(t), slot_(L.entryAlloca(L.elemType(t))) {
     set(L.fconst(t, init));
   }
   Value *get() { return L_.b().CreateLoad(L_.elemType(t_), slot_); }
@@ -173,26 +184,29 @@ void lowerConv2D(Lowering &L, const ir::Node &n) {
   const int64_t F = ws.dims[0], C = ws.dims[1];
   auto &b = L.b();
   int64_t work = batchOf(L, xs) * F * geo.y.O * geo.x.O * C * geo.y.K * geo.x.K;
-  overPlanes(L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(F)); }, work, [&](Value *plane) {
-    Value *img = b.CreateUDiv(plane, L.i64(F)), *f = b.CreateURem(plane, L.i64(F));
-    L.loop(L.i64(geo.y.O), [&](Value *oy) {
-      Range ky = offsetsInside(L, geo.y, oy);
-      L.loop(L.i64(geo.x.O), [&](Value *ox) {
-        Range kx = offsetsInside(L, geo.x, ox);
-        Accumulator acc(L, n.type.dtype, 0.0);
-        L.loop(L.i64(C), [&](Value *c) {
-          L.loop(ky.lo, ky.hi, [&](Value *i) {
-            Value *iy = position(L, geo.y, oy, i);
-            L.loop(kx.lo, kx.hi, [&](Value *j) {
-              Value *ix = position(L, geo.x, ox, j);
-              acc.add(b.CreateFMul(L.load(x, at(L, xs, img, c, iy, ix)), L.load(w, at(L, ws, f, c, i, j))));
+  overPlanes(
+      L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(F)); }, work,
+      [&](Value *plane) {
+        Value *img = b.CreateUDiv(plane, L.i64(F)), *f = b.CreateURem(plane, L.i64(F));
+        L.loop(L.i64(geo.y.O), [&](Value *oy) {
+          Range ky = offsetsInside(L, geo.y, oy);
+          L.loop(L.i64(geo.x.O), [&](Value *ox) {
+            Range kx = offsetsInside(L, geo.x, ox);
+            Accumulator acc(L, n.type.dtype, 0.0);
+            L.loop(L.i64(C), [&](Value *c) {
+              L.loop(ky.lo, ky.hi, [&](Value *i) {
+                Value *iy = position(L, geo.y, oy, i);
+                L.loop(kx.lo, kx.hi, [&](Value *j) {
+                  Value *ix = position(L, geo.x, ox, j);
+                  acc.add(b.CreateFMul(L.load(x, at(L, xs, img, c, iy, ix)),
+                                       L.load(w, at(L, ws, f, c, i, j))));
+                });
+              });
             });
+            L.store(&n, at(L, os, img, f, oy, ox), acc.get());
           });
         });
-        L.store(&n, at(L, os, img, f, oy, ox), acc.get());
       });
-    });
-  });
 }
 
 // Sum order per result element: f, oy, ox (ascending).
@@ -203,27 +217,32 @@ void lowerConv2DGradInput(Lowering &L, const ir::Node &n) {
   const int64_t F = ws.dims[0], C = ws.dims[1];
   auto &b = L.b();
   int64_t work = batchOf(L, gs) * F * geo.y.O * geo.x.O * C * geo.y.K * geo.x.K;
-  overPlanes(L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(C)); }, work, [&](Value *plane) {
-    Value *img = b.CreateUDiv(plane, L.i64(C)), *c = b.CreateURem(plane, L.i64(C));
-    L.loop(L.i64(geo.y.N), [&](Value *y) {
-      Range oyr = outputsCovering(L, geo.y, y);
-      L.loop(L.i64(geo.x.N), [&](Value *xx) {
-        Range oxr = outputsCovering(L, geo.x, xx);
-        Accumulator acc(L, n.type.dtype, 0.0);
-        L.loop(L.i64(F), [&](Value *f) {
-          L.loop(oyr.lo, oyr.hi, [&](Value *oy) {
-            // ky = y + top - oy*sh, in [0, KH) by the range
-            Value *ky = b.CreateSub(b.CreateAdd(y, L.i64(geo.y.pad)), b.CreateMul(oy, L.i64(geo.y.s)));
-            L.loop(oxr.lo, oxr.hi, [&](Value *ox) {
-              Value *kx = b.CreateSub(b.CreateAdd(xx, L.i64(geo.x.pad)), b.CreateMul(ox, L.i64(geo.x.s)));
-              acc.add(b.CreateFMul(L.load(g, at(L, gs, img, f, oy, ox)), L.load(w, at(L, ws, f, c, ky, kx))));
+  overPlanes(
+      L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(C)); }, work,
+      [&](Value *plane) {
+        Value *img = b.CreateUDiv(plane, L.i64(C)), *c = b.CreateURem(plane, L.i64(C));
+        L.loop(L.i64(geo.y.N), [&](Value *y) {
+          Range oyr = outputsCovering(L, geo.y, y);
+          L.loop(L.i64(geo.x.N), [&](Value *xx) {
+            Range oxr = outputsCovering(L, geo.x, xx);
+            Accumulator acc(L, n.type.dtype, 0.0);
+            L.loop(L.i64(F), [&](Value *f) {
+              L.loop(oyr.lo, oyr.hi, [&](Value *oy) {
+                // ky = y + top - oy*sh, in [0, KH) by the range
+                Value *ky =
+                    b.CreateSub(b.CreateAdd(y, L.i64(geo.y.pad)), b.CreateMul(oy, L.i64(geo.y.s)));
+                L.loop(oxr.lo, oxr.hi, [&](Value *ox) {
+                  Value *kx = b.CreateSub(b.CreateAdd(xx, L.i64(geo.x.pad)),
+                                          b.CreateMul(ox, L.i64(geo.x.s)));
+                  acc.add(b.CreateFMul(L.load(g, at(L, gs, img, f, oy, ox)),
+                                       L.load(w, at(L, ws, f, c, ky, kx))));
+                });
+              });
             });
+            L.store(&n, inPlane(L, xs, plane, y, xx), acc.get());
           });
         });
-        L.store(&n, inPlane(L, xs, plane, y, xx), acc.get());
       });
-    });
-  });
 }
 
 // Sum order per result element: b, oy, ox (ascending); split by (f, c).
@@ -234,26 +253,29 @@ void lowerConv2DGradFilter(Lowering &L, const ir::Node &n) {
   const int64_t F = ws.dims[0], C = ws.dims[1];
   auto &b = L.b();
   int64_t work = batchOf(L, xs) * F * geo.y.O * geo.x.O * C * geo.y.K * geo.x.K;
-  overPlanes(L, [&] { return L.i64(F * C); }, work, [&](Value *plane) {
-    Value *f = b.CreateUDiv(plane, L.i64(C)), *c = b.CreateURem(plane, L.i64(C));
-    L.loop(L.i64(geo.y.K), [&](Value *ky) {
-      Range oyr = outputsInside(L, geo.y, ky);
-      L.loop(L.i64(geo.x.K), [&](Value *kx) {
-        Range oxr = outputsInside(L, geo.x, kx);
-        Accumulator acc(L, n.type.dtype, 0.0);
-        L.loop(L.dim(xs.dims[0]), [&](Value *img) {
-          L.loop(oyr.lo, oyr.hi, [&](Value *oy) {
-            Value *iy = position(L, geo.y, oy, ky);
-            L.loop(oxr.lo, oxr.hi, [&](Value *ox) {
-              Value *ix = position(L, geo.x, ox, kx);
-              acc.add(b.CreateFMul(L.load(g, at(L, gs, img, f, oy, ox)), L.load(x, at(L, xs, img, c, iy, ix))));
+  overPlanes(
+      L, [&] { return L.i64(F * C); }, work,
+      [&](Value *plane) {
+        Value *f = b.CreateUDiv(plane, L.i64(C)), *c = b.CreateURem(plane, L.i64(C));
+        L.loop(L.i64(geo.y.K), [&](Value *ky) {
+          Range oyr = outputsInside(L, geo.y, ky);
+          L.loop(L.i64(geo.x.K), [&](Value *kx) {
+            Range oxr = outputsInside(L, geo.x, kx);
+            Accumulator acc(L, n.type.dtype, 0.0);
+            L.loop(L.dim(xs.dims[0]), [&](Value *img) {
+              L.loop(oyr.lo, oyr.hi, [&](Value *oy) {
+                Value *iy = position(L, geo.y, oy, ky);
+                L.loop(oxr.lo, oxr.hi, [&](Value *ox) {
+                  Value *ix = position(L, geo.x, ox, kx);
+                  acc.add(b.CreateFMul(L.load(g, at(L, gs, img, f, oy, ox)),
+                                       L.load(x, at(L, xs, img, c, iy, ix))));
+                });
+              });
             });
+            L.store(&n, inPlane(L, ws, plane, ky, kx), acc.get());
           });
         });
-        L.store(&n, inPlane(L, ws, plane, ky, kx), acc.get());
       });
-    });
-  });
 }
 
 // max_pool2d and avg_pool2d: per window, its in-range positions in row-major
@@ -266,28 +288,30 @@ void lowerPool2D(Lowering &L, const ir::Node &n) {
   const ir::DType t = n.type.dtype;
   auto &b = L.b();
   int64_t work = os.numElements(L.options().maxBatch) * geo.y.K * geo.x.K;
-  overPlanes(L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(xs.dims[1])); }, work, [&](Value *plane) {
-    L.loop(L.i64(geo.y.O), [&](Value *oy) {
-      Range ky = offsetsInside(L, geo.y, oy);
-      L.loop(L.i64(geo.x.O), [&](Value *ox) {
-        Range kx = offsetsInside(L, geo.x, ox);
-        Accumulator acc(L, t, isMax ? -std::numeric_limits<double>::infinity() : 0.0);
-        L.loop(ky.lo, ky.hi, [&](Value *i) {
-          Value *iy = position(L, geo.y, oy, i);
-          L.loop(kx.lo, kx.hi, [&](Value *j) {
-            Value *v = L.load(x, inPlane(L, xs, plane, iy, position(L, geo.x, ox, j)));
-            isMax ? acc.set(L.maxnum(acc.get(), v)) : acc.add(v);
+  overPlanes(
+      L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(xs.dims[1])); }, work,
+      [&](Value *plane) {
+        L.loop(L.i64(geo.y.O), [&](Value *oy) {
+          Range ky = offsetsInside(L, geo.y, oy);
+          L.loop(L.i64(geo.x.O), [&](Value *ox) {
+            Range kx = offsetsInside(L, geo.x, ox);
+            Accumulator acc(L, t, isMax ? -std::numeric_limits<double>::infinity() : 0.0);
+            L.loop(ky.lo, ky.hi, [&](Value *i) {
+              Value *iy = position(L, geo.y, oy, i);
+              L.loop(kx.lo, kx.hi, [&](Value *j) {
+                Value *v = L.load(x, inPlane(L, xs, plane, iy, position(L, geo.x, ox, j)));
+                isMax ? acc.set(L.maxnum(acc.get(), v)) : acc.add(v);
+              });
+            });
+            Value *result = acc.get();
+            if (!isMax) {
+              Value *count = b.CreateMul(b.CreateSub(ky.hi, ky.lo), b.CreateSub(kx.hi, kx.lo));
+              result = b.CreateFDiv(result, b.CreateSIToFP(count, L.elemType(t)));
+            }
+            L.store(&n, inPlane(L, os, plane, oy, ox), result);
           });
         });
-        Value *result = acc.get();
-        if (!isMax) {
-          Value *count = b.CreateMul(b.CreateSub(ky.hi, ky.lo), b.CreateSub(kx.hi, kx.lo));
-          result = b.CreateFDiv(result, b.CreateSIToFP(count, L.elemType(t)));
-        }
-        L.store(&n, inPlane(L, os, plane, oy, ox), result);
       });
-    });
-  });
 }
 
 // The result's plane is zeroed, then each window's gradient is added to its
@@ -302,44 +326,53 @@ void lowerPool2DGrad(Lowering &L, const ir::Node &n) {
   Type *ty = L.elemType(t);
   auto &b = L.b();
   int64_t work = gs.numElements(L.options().maxBatch) * geo.y.K * geo.x.K;
-  overPlanes(L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(xs.dims[1])); }, work, [&](Value *plane) {
-    Value *first = b.CreateMul(plane, L.i64(geo.y.N * geo.x.N));
-    L.loop(L.i64(geo.y.N * geo.x.N), [&](Value *i) { L.store(&n, b.CreateAdd(first, i), L.fconst(t, 0.0)); });
-    auto addTo = [&](Value *index, Value *v) { L.store(&n, index, b.CreateFAdd(L.load(&n, index), v)); };
-    L.loop(L.i64(geo.y.O), [&](Value *oy) {
-      Range ky = offsetsInside(L, geo.y, oy);
-      L.loop(L.i64(geo.x.O), [&](Value *ox) {
-        Range kx = offsetsInside(L, geo.x, ox);
-        Value *grad = L.load(g, inPlane(L, gs, plane, oy, ox));
-        if (isMax) {
-          // The first position greater than all before it (strictly): ties
-          // keep the earlier one. Starts at the window's first position.
-          Accumulator best(L, t, -std::numeric_limits<double>::infinity());
-          AllocaInst *where = L.entryAlloca(b.getInt64Ty());
-          b.CreateStore(inPlane(L, xs, plane, position(L, geo.y, oy, ky.lo), position(L, geo.x, ox, kx.lo)),
-                        where);
-          L.loop(ky.lo, ky.hi, [&](Value *i) {
-            Value *iy = position(L, geo.y, oy, i);
-            L.loop(kx.lo, kx.hi, [&](Value *j) {
-              Value *index = inPlane(L, xs, plane, iy, position(L, geo.x, ox, j));
-              Value *v = L.load(x, index);
-              Value *greater = b.CreateFCmpOGT(v, best.get());
-              best.set(b.CreateSelect(greater, v, best.get()));
-              b.CreateStore(b.CreateSelect(greater, index, b.CreateLoad(b.getInt64Ty(), where)), where);
+  overPlanes(
+      L, [&] { return b.CreateMul(L.dim(xs.dims[0]), L.i64(xs.dims[1])); }, work,
+      [&](Value *plane) {
+        Value *first = b.CreateMul(plane, L.i64(geo.y.N * geo.x.N));
+        L.loop(L.i64(geo.y.N * geo.x.N),
+               [&](Value *i) { L.store(&n, b.CreateAdd(first, i), L.fconst(t, 0.0)); });
+        auto addTo = [&](Value *index, Value *v) {
+          L.store(&n, index, b.CreateFAdd(L.load(&n, index), v));
+        };
+        L.loop(L.i64(geo.y.O), [&](Value *oy) {
+          Range ky = offsetsInside(L, geo.y, oy);
+          L.loop(L.i64(geo.x.O), [&](Value *ox) {
+            Range kx = offsetsInside(L, geo.x, ox);
+            Value *grad = L.load(g, inPlane(L, gs, plane, oy, ox));
+            if (isMax) {
+              // The first position greater than all before it (strictly): ties
+              // keep the earlier one. Starts at the window's first position.
+              Accumulator best(L, t, -std::numeric_limits<double>::infinity());
+              AllocaInst *where = L.entryAlloca(b.getInt64Ty());
+              b.CreateStore(inPlane(L, xs, plane, position(L, geo.y, oy, ky.lo),
+                                    position(L, geo.x, ox, kx.lo)),
+                            where);
+              L.loop(ky.lo, ky.hi, [&](Value *i) {
+                Value *iy = position(L, geo.y, oy, i);
+                L.loop(kx.lo, kx.hi, [&](Value *j) {
+                  Value *index = inPlane(L, xs, plane, iy, position(L, geo.x, ox, j));
+                  Value *v = L.load(x, index);
+                  Value *greater = b.CreateFCmpOGT(v, best.get());
+                  best.set(b.CreateSelect(greater, v, best.get()));
+                  b.CreateStore(b.CreateSelect(greater, index, b.CreateLoad(b.getInt64Ty(), where)),
+                                where);
+                });
+              });
+              addTo(b.CreateLoad(b.getInt64Ty(), where), grad);
+              return;
+            }
+            Value *count = b.CreateMul(b.CreateSub(ky.hi, ky.lo), b.CreateSub(kx.hi, kx.lo));
+            Value *share = b.CreateFDiv(grad, b.CreateSIToFP(count, ty));
+            L.loop(ky.lo, ky.hi, [&](Value *i) {
+              Value *iy = position(L, geo.y, oy, i);
+              L.loop(kx.lo, kx.hi, [&](Value *j) {
+                addTo(inPlane(L, xs, plane, iy, position(L, geo.x, ox, j)), share);
+              });
             });
           });
-          addTo(b.CreateLoad(b.getInt64Ty(), where), grad);
-          return;
-        }
-        Value *count = b.CreateMul(b.CreateSub(ky.hi, ky.lo), b.CreateSub(kx.hi, kx.lo));
-        Value *share = b.CreateFDiv(grad, b.CreateSIToFP(count, ty));
-        L.loop(ky.lo, ky.hi, [&](Value *i) {
-          Value *iy = position(L, geo.y, oy, i);
-          L.loop(kx.lo, kx.hi, [&](Value *j) { addTo(inPlane(L, xs, plane, iy, position(L, geo.x, ox, j)), share); });
         });
       });
-    });
-  });
 }
 
 } // namespace nnc::codegen

@@ -106,7 +106,8 @@ private:
         std::iota(order.begin(), order.end(), 0);
         std::shuffle(order.begin(), order.end(), rng);
         for (size_t i = 0; i < v.size(); ++i)
-          v[i] = l.lo + (l.hi - l.lo) * (double)order[i] / (double)std::max<size_t>(1, v.size() - 1);
+          v[i] =
+              l.lo + (l.hi - l.lo) * (double)order[i] / (double)std::max<size_t>(1, v.size() - 1);
         continue;
       }
       std::uniform_real_distribution<double> d(l.lo, l.hi);
@@ -120,7 +121,8 @@ private:
     for (auto &x : rv)
       x = rd(rng);
 
-    std::vector<double> workspaceF(fwd.workspaceBytes / 8 + 8), workspaceG(grd.workspaceBytes / 8 + 8);
+    std::vector<double> workspaceF(fwd.workspaceBytes / 8 + 8),
+        workspaceG(grd.workspaceBytes / 8 + 8);
     std::map<std::string, std::vector<double>> outputs;
     auto bindAll = [&](const codegen::KernelSignature &sig) {
       std::vector<void *> ptrs;

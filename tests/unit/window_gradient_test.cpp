@@ -40,7 +40,8 @@ struct ConvCase {
 std::string str(const ConvCase &k) {
   return fmt::format("x[{},{},{},{}] w[{},{},{},{}] stride {}x{} padding {},{},{},{}",
                      k.batch == ir::kBatch ? "B" : std::to_string(k.batch), k.c, k.h, k.w, k.f, k.c,
-                     k.kh, k.kw, k.win.sh, k.win.sw, k.win.top, k.win.left, k.win.bottom, k.win.right);
+                     k.kh, k.kw, k.win.sh, k.win.sw, k.win.top, k.win.left, k.win.bottom,
+                     k.win.right);
 }
 
 Window2D strided(int64_t sh, int64_t sw, int64_t top = 0, int64_t left = 0, int64_t bottom = 0,
@@ -62,13 +63,13 @@ void checkConv(const ConvCase &k) {
 // channels {1,3}, filters {1,2,4}: each value appears, in varied pairings
 // (the full product would be 360 compilations).
 TEST(WindowGradient, ConvStrideOne) {
-  for (ConvCase k : {ConvCase{1, 5, 7, 1, 3, 3, strided(1, 1)},
-                     ConvCase{3, 6, 6, 2, 3, 3, strided(1, 1, 1, 1, 1, 1)},
-                     ConvCase{1, 5, 7, 2, 2, 2, strided(1, 1, 0, 0, 1, 1)},
-                     ConvCase{3, 5, 7, 4, 1, 1, strided(1, 1)},
-                     ConvCase{1, 5, 7, 1, 5, 5, strided(1, 1)},
-                     ConvCase{1, 6, 6, 2, 5, 5, strided(1, 1, 2, 2, 2, 2)},
-                     ConvCase{3, 5, 7, 4, 3, 2, strided(1, 1, 0, 0, 1, 1)}})
+  for (ConvCase k :
+       {ConvCase{1, 5, 7, 1, 3, 3, strided(1, 1)},
+        ConvCase{3, 6, 6, 2, 3, 3, strided(1, 1, 1, 1, 1, 1)},
+        ConvCase{1, 5, 7, 2, 2, 2, strided(1, 1, 0, 0, 1, 1)},
+        ConvCase{3, 5, 7, 4, 1, 1, strided(1, 1)}, ConvCase{1, 5, 7, 1, 5, 5, strided(1, 1)},
+        ConvCase{1, 6, 6, 2, 5, 5, strided(1, 1, 2, 2, 2, 2)},
+        ConvCase{3, 5, 7, 4, 3, 2, strided(1, 1, 0, 0, 1, 1)}})
     checkConv(k);
 }
 TEST(WindowGradient, ConvStrideTwo) {
@@ -94,7 +95,8 @@ TEST(WindowGradient, ConvThenReluChain) {
                    {"w1", Shape({2, 1, 3, 3}), 0.1, 1},
                    {"w2", Shape({3, 2, 2, 2})}},
                   [](B &b, Ins &in) {
-                    Node *h = b.unary(ir::OpKind::Relu, b.conv2d(in[0], in[1], strided(1, 1, 1, 1, 1, 1)));
+                    Node *h = b.unary(ir::OpKind::Relu,
+                                      b.conv2d(in[0], in[1], strided(1, 1, 1, 1, 1, 1)));
                     return b.conv2d(h, in[2], strided(2, 2));
                   });
   expectGradientsMatch(c);
@@ -117,18 +119,25 @@ Window2D pool(int64_t k, int64_t s, int64_t top = 0, int64_t left = 0, int64_t b
 // map), on 6x6 and 5x7 maps, 3 channels. Inputs are distinct values (no
 // ties, no change of the maximum within a difference step).
 const std::vector<PoolCase> kPools = {
-    {6, 6, pool(2, 2)},          {5, 7, pool(2, 2)},          {5, 7, pool(3, 2, 1, 1, 1, 1)},
-    {6, 6, pool(3, 2, 1, 1, 0, 0)}, {6, 6, pool(2, 1)},       {5, 7, pool(2, 1)},
-    {5, 7, pool(2, 2, 0, 0, 1, 1)}, {6, 6, pool(3, 1, 1, 1, 1, 1)},
+    {6, 6, pool(2, 2)},
+    {5, 7, pool(2, 2)},
+    {5, 7, pool(3, 2, 1, 1, 1, 1)},
+    {6, 6, pool(3, 2, 1, 1, 0, 0)},
+    {6, 6, pool(2, 1)},
+    {5, 7, pool(2, 1)},
+    {5, 7, pool(2, 2, 0, 0, 1, 1)},
+    {6, 6, pool(3, 1, 1, 1, 1, 1)},
 };
 
 void checkPool(bool isMax) {
   for (const PoolCase &p : kPools) {
-    SCOPED_TRACE(fmt::format("{} on {}x{}: {}x{} stride {} padding {},{},{},{}", isMax ? "max" : "avg", p.h,
-                             p.w, p.win.kh, p.win.kw, p.win.sh, p.win.top, p.win.left, p.win.bottom,
-                             p.win.right));
+    SCOPED_TRACE(fmt::format("{} on {}x{}: {}x{} stride {} padding {},{},{},{}",
+                             isMax ? "max" : "avg", p.h, p.w, p.win.kh, p.win.kw, p.win.sh,
+                             p.win.top, p.win.left, p.win.bottom, p.win.right));
     GradientCheck c({{"x", Shape({ir::kBatch, 3, p.h, p.w}), -2, 2, /*distinct=*/true}},
-                    [&](B &b, Ins &in) { return isMax ? b.maxPool2d(in[0], p.win) : b.avgPool2d(in[0], p.win); });
+                    [&](B &b, Ins &in) {
+                      return isMax ? b.maxPool2d(in[0], p.win) : b.avgPool2d(in[0], p.win);
+                    });
     expectGradientsMatch(c);
   }
 }
