@@ -32,7 +32,10 @@ void lowerNode(Lowering &L, const ir::Node &n) {
   case OpKind::Concat: return lowerConcat(L, n);
   case OpKind::Slice: return lowerSlice(L, n);
   case OpKind::DropoutMask: return lowerDropoutMask(L, n);
-  case OpKind::Conv2D: return lowerConv2D(L, n);
+  case OpKind::Conv2D: // the GEMM path where it applies, else the loop nest
+    if (lowerConv2DFast(L, n))
+      return;
+    return lowerConv2D(L, n);
   case OpKind::Conv2DGradInput: return lowerConv2DGradInput(L, n);
   case OpKind::Conv2DGradFilter: return lowerConv2DGradFilter(L, n);
   case OpKind::MaxPool2D:
@@ -210,6 +213,8 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   for (auto &up : g.nodes())
     if (up->kind == OpKind::MatMul)
       scratch = std::max(scratch, planGemm(*up, maxBatch, options.gemm, readThrough, threads).scratchBytes);
+    else if (up->kind == OpKind::Conv2D)
+      scratch = std::max(scratch, convScratchBytes(*up, options.gemm, threads));
 
   // Buffers: bindings for the interface, workspace slots for intermediates.
   AddressTable addresses;

@@ -152,6 +152,11 @@ void lowerMatMul(Lowering &L, const ir::Node &n,
                  const std::function<void(llvm::Value *row)> &afterRow = {},
                  const TileEpilogue *tile = nullptr);
 void lowerTranspose(Lowering &L, const ir::Node &n);
+/// conv2d on the GEMM's micro-kernels (lower_conv.cpp) where it applies (f32,
+/// vector lanes, stride 1); false: it emitted nothing.
+bool lowerConv2DFast(Lowering &L, const ir::Node &n);
+/// Its packing buffers (all threads), 0 where it does not apply.
+int64_t convScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
 void lowerReduce(Lowering &L, const ir::Node &n);
 void lowerConcat(Lowering &L, const ir::Node &n);
 void lowerSlice(Lowering &L, const ir::Node &n);
