@@ -19,6 +19,8 @@
 //   zeroes its outputs, only its ConvPoolChain caught it);
 // - a parallel part starting at plane 0 instead of its begin: only
 //   TwoThreadsGiveTheSameBits failed.
+// - the accumulators' adds marked fast-math (reassociable): only
+//   LlvmO0AndO3GiveTheSameBits failed.
 // ConvNetTrainingStepIsTheSameAtEveryPipeline cannot see a lowering's bug
 // (both pipelines lower the ops the same way); it failed (weights 0.08 apart)
 // when buffer_plan.cpp let a value share bytes with a value its own kernel
@@ -50,10 +52,10 @@ using Values = std::map<std::string, std::vector<double>>;
 /// name, as doubles whatever the element type. Outputs start as NaN, so an
 /// element the kernel does not write shows.
 Values run(const ir::Graph &g, const Values &inputs, DType t, int64_t maxBatch, int64_t batch,
-           int threads = 1) {
+           int threads = 1, int optLevel = 2) {
   codegen::JitCompiler jit(threads);
   codegen::KernelSignature sig = jit.add(g, "k", maxBatch);
-  jit.compile(2);
+  jit.compile(optLevel);
   codegen::KernelFn fn = jit.lookup("k");
   std::map<std::string, std::vector<float>> f32;
   std::map<std::string, std::vector<double>> f64;
@@ -291,6 +293,21 @@ TEST(WindowOps, TwoThreadsGiveTheSameBits) {
       for (size_t i = 0; i < v.size(); ++i)
         ASSERT_EQ(std::bit_cast<uint64_t>(v[i]), std::bit_cast<uint64_t>(two[name][i]))
             << ir::dtypeName(t) << " " << name << "[" << i << "]";
+    }
+  }
+}
+
+TEST(WindowOps, LlvmO0AndO3GiveTheSameBits) {
+  // The summation order is the loop nest's: LLVM's optimizer must not change it.
+  for (const Dims &d : kShapes) {
+    Values in = randomInputs(d, 5);
+    for (DType t : {DType::F32, DType::F64}) {
+      auto g = allOps(d, t, ir::kBatch);
+      Values o0 = run(*g, in, t, d.B, d.B, 1, 0), o3 = run(*g, in, t, d.B, d.B, 1, 3);
+      for (auto &[name, v] : o0)
+        for (size_t i = 0; i < v.size(); ++i)
+          ASSERT_EQ(std::bit_cast<uint64_t>(v[i]), std::bit_cast<uint64_t>(o3[name][i]))
+              << ir::dtypeName(t) << " " << name << "[" << i << "]";
     }
   }
 }
