@@ -19,8 +19,8 @@
 //   zeroes its outputs, only its ConvPoolChain caught it);
 // - a parallel part starting at plane 0 instead of its begin: only
 //   TwoThreadsGiveTheSameBits failed.
-// - the accumulators' adds marked fast-math (reassociable): only
-//   LlvmO0AndO3GiveTheSameBits failed.
+// - the accumulators' adds marked fast-math (reassociable):
+//   LlvmO0AndO3GiveTheSameBits failed (results bits apart).
 // ConvNetTrainingStepIsTheSameAtEveryPipeline cannot see a lowering's bug
 // (both pipelines lower the ops the same way); it failed (weights 0.08 apart)
 // when buffer_plan.cpp let a value share bytes with a value its own kernel
