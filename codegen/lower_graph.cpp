@@ -31,19 +31,23 @@ void lowerNode(Lowering &L, const ir::Node &n) {
   case OpKind::SoftmaxCrossEntropyGrad: return lowerSoftmaxCrossEntropyGrad(L, n);
   case OpKind::Concat: return lowerConcat(L, n);
   case OpKind::Slice: return lowerSlice(L, n);
-  case OpKind::Conv2D:
+  case OpKind::DropoutMask: return lowerDropoutMask(L, n);
+  case OpKind::Conv2D: // the GEMM path where it applies, else the loop nest
     if (lowerConv2DFast(L, n))
       return;
-    throw std::logic_error("codegen: conv2d without the fast path has no lowering yet");
+    return lowerConv2D(L, n);
   case OpKind::Conv2DGradInput:
     if (lowerConv2DGradInputFast(L, n))
       return;
-    throw std::logic_error("codegen: conv2d without the fast path has no lowering yet");
+    return lowerConv2DGradInput(L, n);
   case OpKind::Conv2DGradFilter:
     if (lowerConv2DGradFilterFast(L, n))
       return;
-    throw std::logic_error("codegen: conv2d without the fast path has no lowering yet");
-  case OpKind::DropoutMask: return lowerDropoutMask(L, n);
+    return lowerConv2DGradFilter(L, n);
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D: return lowerPool2D(L, n);
+  case OpKind::MaxPool2DGrad:
+  case OpKind::AvgPool2DGrad: return lowerPool2DGrad(L, n);
   case OpKind::Select:
   case OpKind::Broadcast:
   case OpKind::Reshape: return lowerElementwise(L, n);

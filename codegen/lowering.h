@@ -169,6 +169,13 @@ void lowerConcat(Lowering &L, const ir::Node &n);
 void lowerSlice(Lowering &L, const ir::Node &n);
 void lowerDropoutMask(Lowering &L, const ir::Node &n);
 void lowerSoftmax(Lowering &L, const ir::Node &n);
+/// Window ops over NCHW images (lower_window.cpp, which gives each one's
+/// formula, padding and NaN behaviour, and summation order).
+void lowerConv2D(Lowering &L, const ir::Node &n);
+void lowerConv2DGradInput(Lowering &L, const ir::Node &n);
+void lowerConv2DGradFilter(Lowering &L, const ir::Node &n);
+void lowerPool2D(Lowering &L, const ir::Node &n);     // max_pool2d, avg_pool2d
+void lowerPool2DGrad(Lowering &L, const ir::Node &n); // max_pool2d_grad, avg_pool2d_grad
 void lowerSoftmaxCrossEntropy(Lowering &L, const ir::Node &n);
 void lowerSoftmaxCrossEntropyGrad(Lowering &L, const ir::Node &n);
 /// A fusion group (ir/fusion_group.h) as one loop nest; `stored` are the
