@@ -68,7 +68,7 @@ int64_t convScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads) 
   return 64 + packBytes(g) * std::max(1, threads);
 }
 
-bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
+bool lowerConv2DFast(Lowering &L, const ir::Node &n, const TileEpilogue *tile) {
   const GemmConfig &cfg = L.options().gemm;
   if (!fastOk(n, cfg) || L.options().gemmScratch < 0)
     return false;
@@ -78,8 +78,19 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
   auto &b = L.b();
   Type *f32 = b.getFloatTy();
   GemmKernels kernels(L.module(), cfg);
+  // The epilogue on tiles in registers (a fused bias, activation ...; see
+  // lowerMatMul): the micro-kernel takes the kernel ABI's arguments first
+  // and the tile's place in the [B*F, P] view and "last K block" after.
+  GemmKernels::Epilogue epi;
+  if (tile) {
+    epi.name = tile->name;
+    epi.emit = [&L, tile](Function *f, BasicBlock *block, Value *i0, Value *j0, int mr, int nv,
+                          const std::vector<Value *> &values, const std::vector<Value *> &masks) {
+      return L.emitInto(f, block, [&] { tile->emit(i0, j0, mr, nv, values, masks); });
+    };
+  }
   // Panels are zero-padded past P, so every tile loads B with plain loads.
-  Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll});
+  Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll, tile ? &epi : nullptr});
   auto I = [&](int64_t v) { return b.getInt64(v); };
 
   // The scratch area, 64-byte aligned.
@@ -112,8 +123,17 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n) {
             emitLoop(b, I(0), I(g.F), I(mr), [&](Value *i0) {
               Value *a = b.CreateInBoundsGEP(f32, Wt, b.CreateAdd(b.CreateMul(i0, I(g.K)), pc));
               Value *c = b.CreateInBoundsGEP(f32, out, b.CreateAdd(b.CreateMul(i0, I(g.P)), j0));
-              b.CreateCall(ukr, {a, I(g.K), I(1), bp, I(nr), c, I(g.P), kc, b.CreateSub(I(g.F), i0),
-                                 b.CreateSub(I(g.P), j0), b.CreateICmpSGT(pc, I(0))});
+              std::vector<Value *> args = {a, I(g.K), I(1), bp, I(nr), c, I(g.P), kc, b.CreateSub(I(g.F), i0),
+                                           b.CreateSub(I(g.P), j0), b.CreateICmpSGT(pc, I(0))};
+              if (tile) {
+                std::vector<Value *> abi = L.abiArgs();
+                if (tile->table)
+                  abi[0] = tile->table();
+                args.insert(args.begin(), abi.begin(), abi.end());
+                args.insert(args.end(), {b.CreateAdd(b.CreateMul(img, I(g.F)), i0), j0,
+                                         b.CreateICmpSGE(b.CreateAdd(pc, kc), I(g.K))});
+              }
+              b.CreateCall(ukr, args);
             });
           });
         });

@@ -51,6 +51,8 @@ private:
   void headed(const ir::Shape &s) {
     static const std::unordered_set<const ir::Node *> none;
     const auto *readThrough = L_.options().readThrough;
+    if (g_.head->kind == OpKind::Conv2D)
+      return convHeaded(s);
     GemmPlan p = planGemm(*g_.head, L_.options().maxBatch, L_.options().gemm,
                           readThrough ? *readThrough : none, L_.options().threads);
     if (p.swapped) {
@@ -64,30 +66,9 @@ private:
     // rows) accumulates as the rows finish when they finish in order, on
     // one thread; else it is summed after the matmul from memory.
     reduceAfter_ = g_.reduction && p.parallel;
-    // The epilogue reaches its buffers through a table, and its name says
-    // what it computes: groups with the same epilogue share micro-kernels
-    // (the hidden layers of a deep net, their Adam updates).
-    bool tiles = tileable();
     std::vector<const ir::Node *> buffers;
     TileEpilogue tile;
-    if (tiles) {
-      tile.name = fmt::format("epi{:016x}", fnv1a(epilogueSignature(buffers)));
-      tile.table = [&] {
-        auto &b = L_.b();
-        Type *ptr = PointerType::getUnqual(L_.ctx());
-        AllocaInst *table = L_.entryAlloca(ArrayType::get(ptr, std::max<size_t>(1, buffers.size())));
-        for (size_t k = 0; k < buffers.size(); ++k)
-          b.CreateStore(L_.storage(buffers[k]),
-                        b.CreateConstInBoundsGEP2_64(table->getAllocatedType(), table, 0, k));
-        return (Value *)table;
-      };
-      tile.emit = [&](Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
-                      const std::vector<Value *> &masks) {
-        for (size_t k = 0; k < buffers.size(); ++k)
-          L_.seedStorage(buffers[k], L_.tableEntry((int64_t)k));
-        tileEpilogue(i0, j0, mr, nv, values, masks);
-      };
-    }
+    bool tiles = tileable() && makeTileEpilogue(tile, buffers);
     lowerMatMul(
         L_, *g_.head,
         [&](Value *i) { L_.loop(L_.dim(s.dims[1]), [&](Value *j) { element({i, j}); }); },
@@ -102,6 +83,45 @@ private:
         });
       });
     }
+  }
+
+  /// The tile epilogue (TileEpilogue): the group's members on a finished
+  /// tile of the head's result. The epilogue reaches its buffers through a
+  /// table, and its name says what it computes: groups with the same
+  /// epilogue share micro-kernels (the hidden layers of a deep net, their
+  /// Adam updates). `buffers` must outlive the head's lowering.
+  bool makeTileEpilogue(TileEpilogue &tile, std::vector<const ir::Node *> &buffers) {
+    tile.name = fmt::format("epi{:016x}", fnv1a(epilogueSignature(buffers)));
+    tile.table = [&] {
+      auto &b = L_.b();
+      Type *ptr = PointerType::getUnqual(L_.ctx());
+      AllocaInst *table = L_.entryAlloca(ArrayType::get(ptr, std::max<size_t>(1, buffers.size())));
+      for (size_t k = 0; k < buffers.size(); ++k)
+        b.CreateStore(L_.storage(buffers[k]),
+                      b.CreateConstInBoundsGEP2_64(table->getAllocatedType(), table, 0, k));
+      return (Value *)table;
+    };
+    tile.emit = [&](Value *i0, Value *j0, int mr, int nv, const std::vector<Value *> &values,
+                    const std::vector<Value *> &masks) {
+      for (size_t k = 0; k < buffers.size(); ++k)
+        L_.seedStorage(buffers[k], L_.tableEntry((int64_t)k));
+      tileEpilogue(i0, j0, mr, nv, values, masks);
+    };
+    return true;
+  }
+
+  /// A conv2d-headed group (no tail: isRowReduction needs rank 2): the
+  /// convolution with the epilogue on its tiles, viewed as [B*F, OH*OW]
+  /// (rows: image and channel, columns: pixels), where the GEMM path and the
+  /// operands allow; else the convolution, then the epilogue as a loop.
+  void convHeaded(const ir::Shape &s) {
+    std::vector<const ir::Node *> buffers;
+    TileEpilogue tile;
+    if (tileable() && makeTileEpilogue(tile, buffers) && lowerConv2DFast(L_, *g_.head, &tile))
+      return;
+    if (!lowerConv2DFast(L_, *g_.head))
+      lowerConv2D(L_, *g_.head);
+    loops(s);
   }
 
   /// The epilogue on a finished tile (see TileEpilogue), inside the
@@ -178,6 +198,7 @@ private:
     Full,      // of the loop shape: the tile's own elements
     Column,    // [M,1]: one value per row, splat
     Row,       // [N] or [1,N]: the tile's columns, the same for every row
+    Channel,   // conv2d head, [F,1,1] or [1,F,1,1]: one value per channel (row i: i % F), splat
     Other,     // anything else: no tile epilogue
   };
   Access accessOf(const ir::Node *op) const {
@@ -189,6 +210,12 @@ private:
       return Access::Full;
     const auto &d = op->shape().dims;
     const auto &l = g_.loopShape.dims;
+    if (l.size() == 4) { // a conv2d head's [B,F,OH,OW], viewed as [B*F, OH*OW]
+      std::vector<int64_t> t(d.begin(), d.end());
+      while (t.size() > 3 && t.front() == 1)
+        t.erase(t.begin());
+      return t == std::vector<int64_t>{l[1], 1, 1} ? Access::Channel : Access::Other;
+    }
     if (d.size() == 2 && d[1] == 1 && d[0] == l[0])
       return Access::Column;
     if ((d.size() == 1 && d[0] == l[1]) || (d.size() == 2 && d[0] == 1 && d[1] == l[1]))
@@ -228,6 +255,7 @@ private:
         case Access::Full: sig += fmt::format("x{} ", index(op)); break;
         case Access::Column: sig += fmt::format("col{} ", index(op)); break;
         case Access::Row: sig += fmt::format("row{} ", index(op)); break;
+        case Access::Channel: sig += fmt::format("chan{} ", index(op)); break;
         case Access::Other: throw std::logic_error("codegen: a tile epilogue operand it cannot read");
         }
       }
@@ -254,7 +282,8 @@ private:
   /// every operand from outside a row of the loop shape, a broadcast row
   /// ([N], [1,N]), a broadcast column ([M,1]) or one element.
   bool tileable() const {
-    if (L_.options().gemm.lanes < 2 || g_.loopShape.rank() != 2)
+    bool convView = g_.head && g_.head->kind == OpKind::Conv2D && g_.loopShape.rank() == 4;
+    if (L_.options().gemm.lanes < 2 || (g_.loopShape.rank() != 2 && !convView))
       return false;
     for (const ir::Node *m : g_.elementwise) {
       if (m->type.dtype != ir::DType::F32)
@@ -273,7 +302,8 @@ private:
     auto &b = L_.b();
     auto *vecTy = cast<FixedVectorType>(head->getType());
     const auto &l = g_.loopShape.dims;
-    Value *N = L_.dim(l[1]);
+    // Columns of the [M,N] view (a conv2d head's [B,F,OH,OW]: N = OH*OW).
+    Value *N = l.size() == 4 ? L_.i64(l[2] * l[3]) : L_.dim(l[1]);
     Value *zero = Constant::getNullValue(vecTy);
     auto vectorAt = [&](const ir::Node *n, Value *index) {
       Value *p = b.CreateInBoundsGEP(b.getFloatTy(), L_.storage(n), index);
@@ -294,6 +324,8 @@ private:
       }
       case Access::Row:
         return vectorAt(op, j);
+      case Access::Channel: // view row i is image i / F, channel i % F
+        return b.CreateVectorSplat(vecTy->getNumElements(), L_.load(op, b.CreateSRem(i, L_.i64(l[1]))));
       case Access::Other:
         break;
       }

@@ -154,7 +154,7 @@ std::vector<KernelPart> kernelParts(const ir::Graph &g,
   std::unordered_map<int, int64_t> groupSize;
   for (auto &up : g.nodes())
     if (up->group)
-      groupSize[up->group] += up->kind == OpKind::MatMul ? 8 : 1;
+      groupSize[up->group] += ir::isGroupHead(up->kind) ? 8 : 1;
   std::vector<KernelPart> parts;
   std::vector<int64_t> load(std::max(1, modules), 0);
   int lastGroup = 0;
@@ -167,7 +167,7 @@ std::vector<KernelPart> kernelParts(const ir::Graph &g,
                                      : symbol + "." + ir::opName(up->kind) + "." +
                                            std::to_string(up->id)};
     p.module = (int)(std::min_element(load.begin(), load.end()) - load.begin());
-    load[p.module] += up->group ? groupSize[up->group] : up->kind == OpKind::MatMul ? 8 : 1;
+    load[p.module] += up->group ? groupSize[up->group] : ir::isGroupHead(up->kind) ? 8 : 1;
     parts.push_back(p);
   }
   return parts;

@@ -153,8 +153,10 @@ void lowerMatMul(Lowering &L, const ir::Node &n,
                  const TileEpilogue *tile = nullptr);
 void lowerTranspose(Lowering &L, const ir::Node &n);
 /// conv2d on the GEMM's micro-kernels (lower_conv.cpp) where it applies (f32,
-/// vector lanes, stride 1); false: it emitted nothing.
-bool lowerConv2DFast(Lowering &L, const ir::Node &n);
+/// vector lanes, stride 1); false: it emitted nothing. With `tile`, the
+/// epilogue runs on its tiles, rows i of the [B*F, OH*OW] view (image i / F,
+/// channel i % F), and the result is not stored.
+bool lowerConv2DFast(Lowering &L, const ir::Node &n, const TileEpilogue *tile = nullptr);
 /// Its packing buffers (all threads), 0 where it does not apply.
 int64_t convScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
 /// conv2d_grad_input as W^T g and col2im (lower_conv_grad.cpp); false: not

@@ -11,6 +11,8 @@ bool isFusibleElementwise(OpKind k) {
          k == OpKind::Broadcast;
 }
 
+bool isGroupHead(OpKind k) { return k == OpKind::MatMul || k == OpKind::Conv2D; }
+
 bool isRowReduction(const Node &r) {
   return r.kind == OpKind::ReduceSum && r.operand(0)->shape().rank() == 2 && r.axes.size() == 1 &&
          r.axes[0] == 0;
@@ -43,9 +45,10 @@ std::string checkGroup(const FusionGroup &gr, const Node *&culprit) {
     return fmt::format("fusion group {} has a matmul head and a reduction other than a sum over axis 0",
                        gr.id);
   }
-  if (gr.head && (gr.head->shape().rank() != 2 || !(gr.head->shape() == gr.loopShape))) {
+  if (gr.head && ((gr.head->kind == OpKind::MatMul && gr.head->shape().rank() != 2) ||
+                  !(gr.head->shape() == gr.loopShape))) {
     culprit = gr.head;
-    return fmt::format("the matmul heading fusion group {} does not have the group's shape",
+    return fmt::format("the {} heading fusion group {} does not have the group's shape", opName(gr.head->kind),
                        gr.id);
   }
   for (const Node *m : gr.elementwise) {
@@ -95,7 +98,7 @@ std::vector<FusionGroup> collectFusionGroups(const Graph &g, std::string &error,
       current = n->group;
     }
     FusionGroup &gr = groups.back();
-    if (n->kind == OpKind::MatMul && gr.elementwise.empty() && !gr.head) {
+    if (isGroupHead(n->kind) && gr.elementwise.empty() && !gr.head) {
       gr.head = n;
     } else if (isFusibleElementwise(n->kind) && !gr.reduction) {
       if (gr.elementwise.empty())

@@ -24,13 +24,17 @@ namespace nnc::ir {
 /// whose operand is read with broadcasting).
 bool isFusibleElementwise(OpKind k);
 
+/// Ops that may head a group (their epilogue is the group's elementwise
+/// members): matmul, conv2d.
+bool isGroupHead(OpKind k);
+
 /// Whether reduction `r` may close a group headed by a matmul: a reduce_sum
 /// of a rank-2 value over axis 0 only.
 bool isRowReduction(const Node &r);
 
 struct FusionGroup {
   int id = 0;
-  Node *head = nullptr;           // matmul, or null
+  Node *head = nullptr;           // matmul or conv2d, or null
   std::vector<Node *> elementwise; // in graph order, at least one
   Node *reduction = nullptr;      // reduce_sum / reduce_max, or null
   Shape loopShape;                // the elementwise members' shape

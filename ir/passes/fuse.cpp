@@ -1,10 +1,10 @@
 // -fuse: forms fusion groups (ir/fusion_group.h), visiting nodes in graph
 // order and growing groups greedily:
 //   - an elementwise op joins the group of an operand of its own shape;
-//   - else, an elementwise op of a matmul's shape starts a group with that
-//     matmul as head (its epilogue: bias add, activation, an optimizer
-//     update of the weight gradient, ...) when only elementwise ops of its
-//     shape read the matmul;
+//   - else, an elementwise op of a matmul's (or conv2d's) shape starts a
+//     group with that op as head (its epilogue: bias add, activation, an
+//     optimizer update of the weight gradient, ...) when only elementwise
+//     ops of its shape read it;
 //   - a reduction of a group member closes that group as its tail (in a
 //     matmul-headed group: only a sum over the rows of a member that is in
 //     memory anyway, i.e. has another reader; e.g. a layer's bias gradient
@@ -122,7 +122,7 @@ public:
     for (auto &[u, ms] : members)
       if (u < 0)
         std::stable_partition(ms.begin(), ms.end(),
-                              [](const Node *m) { return m->kind == OpKind::MatMul; });
+                              [](const Node *m) { return isGroupHead(m->kind); });
     std::map<int64_t, std::set<int64_t>> users;
     std::map<int64_t, int> pending;
     for (auto &[u, ms] : members) {
@@ -170,8 +170,8 @@ private:
         }
       if (!joined)
         for (Node *op : n->operands)
-          if (op->kind == OpKind::MatMul && op->group == 0 && onlyEpilogueReaders(op) &&
-              op->shape() == n->shape() && op->shape().rank() == 2) {
+          if (isGroupHead(op->kind) && op->group == 0 && onlyEpilogueReaders(op) &&
+              op->shape() == n->shape() && (op->kind != OpKind::MatMul || op->shape().rank() == 2)) {
             joined = newGroup(n->shape());
             groups_[joined].hasHead = true;
             add(op, joined);
@@ -191,7 +191,7 @@ private:
           }
         }
       for (Node *op : reads)
-        if (op->group && op->group != joined && op->kind != OpKind::MatMul &&
+        if (op->group && op->group != joined && !isGroupHead(op->kind) &&
             op->shape() == n->shape() && canMerge(joined, op->group))
           merge(op->group, joined);
     } else if ((n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax) &&
@@ -241,7 +241,7 @@ private:
       return false;
     const GroupState &gs = groups_[gid];
     if (gs.closed || !(via->shape() == gs.shape) ||
-        (via->kind == OpKind::MatMul && via->group != gid))
+        (isGroupHead(via->kind) && via->group != gid))
       return false; // (through a matmul: only its own group's head)
     if (isFusibleElementwise(n->kind) && !(n->shape() == gs.shape))
       return false;
@@ -258,7 +258,7 @@ private:
       return false;
     for (int h : {a, b}) // a head reads no member of the other group
       for (const Node *m : groups_[h].members)
-        if (m->kind == OpKind::MatMul)
+        if (isGroupHead(m->kind))
           for (const Node *op : m->operands)
             if (op->group == (h == a ? b : a))
               return false;
@@ -353,7 +353,7 @@ void fuse(std::unique_ptr<Graph> &g, PassContext &ctx) {
     const Node *n = up.get();
     fused += n->group != 0;
     after += hasKernel(n->kind) && n->group == 0;
-    epilogues += n->group && n->kind == OpKind::MatMul;
+    epilogues += n->group && isGroupHead(n->kind);
     reductions += n->group && (n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax);
   }
   after += groups;
