@@ -19,6 +19,7 @@ namespace nnc::bench {
 struct Options {
   std::string modelPath;
   std::vector<int64_t> gemm; // --gemm M,K,N
+  std::vector<int64_t> conv; // --conv N,C,H,W,F,KH,KW,PAD
   int64_t batch = 0;         // 0 = the model's batch_size
   int repeats = 5;
   int threads = 1;      // the kernels' threads (codegen::JitCompiler)
@@ -59,6 +60,8 @@ struct Bench {
 std::unique_ptr<Bench> compileModel(const Options &opts);
 /// Builds and compiles the matmul graph of opts.gemm; one "gemm" workload.
 std::unique_ptr<Bench> compileGemm(const Options &opts);
+/// Builds and compiles the three passes of opts.conv (conv_bench.cpp).
+std::unique_ptr<Bench> compileConv(const Options &opts);
 /// --data: loads opts.dataPath once, reads every value, prints the load time,
 /// MB/s and peak RSS (text or --json). Returns the exit code.
 int runDataBench(const Options &opts);

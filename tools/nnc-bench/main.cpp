@@ -2,6 +2,7 @@
 //
 //   nnc-bench model.nn [--batch N] [--repeats N] [--threads N] [--json]
 //   nnc-bench --gemm M,K,N [--repeats N] [--json]
+//   nnc-bench --conv N,C,H,W,F,KH,KW,PAD [--threads T] [--json]
 //   nnc-bench --data FILE.csv [--data-cache DIR] [--json]
 //
 // A model is compiled like `nnc --train` compiles its training step (front
@@ -44,6 +45,9 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("model", o.modelPath, "model file (.nn)");
   std::string gemm;
   app.add_option("--gemm", gemm, "time one matmul [M,K] @ [K,N] instead of a model: M,K,N");
+  std::string conv;
+  app.add_option("--conv", conv,
+                 "time one convolution's three passes instead (stride 1): N,C,H,W,F,KH,KW,PAD");
   app.add_option("--data", o.dataPath, "time reading this CSV instead (MB/s, peak RSS)");
   app.add_option("--data-cache", o.dataCache, "with --data: keep and reuse a data cache here");
   app.add_option("--batch", o.batch, "batch size (default: the model's batch_size)");
@@ -88,8 +92,22 @@ Options parseOptions(int argc, char **argv) {
     if (o.gemm.size() != 3 || o.gemm[0] < 1 || o.gemm[1] < 1 || o.gemm[2] < 1)
       usage("--gemm takes M,K,N (three positive integers), got '" + gemm + "'");
   }
-  if ((int)!o.gemm.empty() + (int)!o.modelPath.empty() + (int)!o.dataPath.empty() != 1)
-    usage("give a model file, --gemm M,K,N or --data FILE.csv (one of them)");
+  if (!conv.empty()) {
+    std::stringstream ss(conv);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      try {
+        size_t used = 0;
+        o.conv.push_back(std::stoll(part, &used));
+        if (used != part.size())
+          throw std::invalid_argument(part);
+      } catch (const std::exception &) {
+        usage("--conv takes N,C,H,W,F,KH,KW,PAD (integers), got '" + conv + "'");
+      }
+    }
+  }
+  if ((int)!o.gemm.empty() + (int)!o.conv.empty() + (int)!o.modelPath.empty() + (int)!o.dataPath.empty() != 1)
+    usage("give a model file, --gemm M,K,N, --conv N,C,H,W,F,KH,KW,PAD or --data FILE.csv (one of them)");
   if (o.repeats < 1)
     usage(fmt::format("--repeats must be at least 1, got {}", o.repeats));
   constexpr int kMaxThreads = 1024; // as nnc --threads
@@ -128,6 +146,13 @@ void printText(const nlohmann::ordered_json &r) {
                              r["m"].get<int64_t>(), r["k"].get<int64_t>(), r["k"].get<int64_t>(),
                              r["n"].get<int64_t>(), r["threads_requested"].get<int>());
     std::cout << fmt::format("compile: {:.1f} ms\n", c["total"].get<double>());
+  } else if (r["mode"] == "conv") {
+    const auto &s = r["shape"];
+    std::cout << fmt::format("nnc-bench conv N={} C={} {}x{} -> F={}, {}x{} kernel, padding {}, threads {}\n",
+                             s["n"].get<int64_t>(), s["c"].get<int64_t>(), s["h"].get<int64_t>(),
+                             s["w"].get<int64_t>(), s["f"].get<int64_t>(), s["kh"].get<int64_t>(),
+                             s["kw"].get<int64_t>(), s["pad"].get<int64_t>(), r["threads_requested"].get<int>());
+    std::cout << fmt::format("compile: {:.1f} ms\n", c["total"].get<double>());
   } else {
     std::cout << fmt::format("nnc-bench {} ({}), batch {}, threads {}\n",
                              r["model"].get<std::string>(), r["file"].get<std::string>(),
@@ -143,13 +168,13 @@ void printText(const nlohmann::ordered_json &r) {
                              r["params"].get<int64_t>(), r["flop_train_step"].get<double>(),
                              r["gemms"].size());
   }
-  for (const char *name : {"train", "infer", "gemm"}) {
+  for (const char *name : {"train", "infer", "gemm", "forward", "backward_data", "backward_weights"}) {
     if (!r.contains(name))
       continue;
     const auto &w = r[name];
     std::string what = std::string(name) == "train"   ? "train step"
                        : std::string(name) == "infer" ? "inference"
-                                                      : "gemm";
+                                                      : name;
     std::string rate = w.contains("samples_per_s")
                            ? fmt::format(", {:.0f} samples/s", w["samples_per_s"].get<double>())
                            : "";
@@ -222,7 +247,7 @@ int serve(Bench &b) {
 int run(const Options &o) {
   if (!o.dataPath.empty())
     return runDataBench(o);
-  std::unique_ptr<Bench> b = o.gemm.empty() ? compileModel(o) : compileGemm(o);
+  std::unique_ptr<Bench> b = !o.conv.empty() ? compileConv(o) : o.gemm.empty() ? compileModel(o) : compileGemm(o);
   nlohmann::ordered_json &r = b->report;
   addHostCpu(r);
   if (o.compileOnly) {
