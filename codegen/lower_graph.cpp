@@ -45,8 +45,14 @@ void lowerNode(Lowering &L, const ir::Node &n) {
       return;
     return lowerConv2DGradFilter(L, n);
   case OpKind::MaxPool2D:
+    if (lowerMaxPool2x2Fast(L, n))
+      return;
+    return lowerPool2D(L, n);
   case OpKind::AvgPool2D: return lowerPool2D(L, n);
   case OpKind::MaxPool2DGrad:
+    if (lowerMaxPool2x2Fast(L, n))
+      return;
+    return lowerPool2DGrad(L, n);
   case OpKind::AvgPool2DGrad: return lowerPool2DGrad(L, n);
   case OpKind::Select:
   case OpKind::Broadcast:

@@ -163,6 +163,10 @@ int64_t convScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
 /// applicable, nothing emitted. Its scratch bytes, 0 where it does not apply.
 bool lowerConv2DGradInputFast(Lowering &L, const ir::Node &n);
 int64_t convGradScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
+/// max_pool2d / max_pool2d_grad with a 2x2 window, stride 2, no padding, f32,
+/// vectorized (lower_pool.cpp; the same bits as lowerPool2D*); false: not
+/// that case, nothing emitted.
+bool lowerMaxPool2x2Fast(Lowering &L, const ir::Node &n);
 /// conv2d_grad_filter as col g^T summed over images (lower_conv_grad.cpp).
 bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n);
 int64_t convFilterScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
