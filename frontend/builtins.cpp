@@ -15,7 +15,7 @@ namespace {
 const std::vector<Builtin> &builtinTable() {
   static const std::vector<Builtin> table = [] {
     std::vector<Builtin> all;
-    for (auto family : {elementwiseBuiltins, reductionBuiltins, shapeBuiltins, layerBuiltins}) {
+    for (auto family : {elementwiseBuiltins, reductionBuiltins, shapeBuiltins, layerBuiltins, convBuiltins}) {
       std::vector<Builtin> rows = family();
       all.insert(all.end(), rows.begin(), rows.end());
     }
