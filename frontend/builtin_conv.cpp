@@ -96,9 +96,10 @@ bool requireImages(LoweringContext &cx, const ast::Expr &call, const ir::Node *x
   if (d.size() == 4 && d[0] == ir::kBatch)
     return true;
   std::string hint;
-  if (d.size() == 2 && d[0] == ir::kBatch)
-    hint = "; declare the input as f32[C, H, W], or reshape the features: "
-           "x -> reshape([C, H, W])";
+  if (x->kind == ir::OpKind::Input && d.size() == 2)
+    hint = fmt::format("; declare the input as images, {}: f32[C, H, W]", x->name);
+  else if (d.size() == 2 && d[0] == ir::kBatch)
+    hint = "; reshape it first: -> reshape([C, H, W])";
   cx.error(call.opSpan, fmt::format("{} needs images of shape [B,C,H,W], got {}{}", call.text,
                                     x->type.str(), hint));
   return false;
