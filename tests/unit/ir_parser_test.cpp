@@ -67,6 +67,15 @@ const char *kAllOps = R"(graph @all_ops {
   %36 = constant -2.5e-07 : f64[3,2]
   %37 = reduce_sum %36 axes=[] : f64[3,2]
   %38 = softplus %6 : f32[B,4]
+  %img = input "img" : f32[B,3,9,8]
+  %F = param "F" he_uniform() : f32[5,3,3,2]
+  %41 = conv2d %img, %F stride=[2,1] pad=[1,0,1,1] : f32[B,5,5,8]
+  %42 = conv2d_grad_input %41, %F stride=[2,1] pad=[1,0,1,1] : f32[B,3,9,8]
+  %43 = conv2d_grad_filter %img, %41 stride=[2,1] pad=[1,0,1,1] : f32[5,3,3,2]
+  %44 = max_pool2d %41 window=[2,2] stride=[2,2] pad=[0,0,1,0] : f32[B,5,3,4]
+  %45 = max_pool2d_grad %41, %44 window=[2,2] stride=[2,2] pad=[0,0,1,0] : f32[B,5,5,8]
+  %46 = avg_pool2d %42 window=[3,3] stride=[1,1] pad=[1,1,1,1] : f32[B,3,9,8]
+  %47 = avg_pool2d_grad %46 window=[3,3] stride=[1,1] pad=[1,1,1,1] : f32[B,3,9,8]
   assign %W, %25
   output "loss" %4
   output "probs" %35
@@ -74,6 +83,9 @@ const char *kAllOps = R"(graph @all_ops {
   output "mask" %32
   output "sum" %28
   output "f64" %37
+  output "images" %45
+  output "images2" %47
+  output "filter" %43
 }
 )";
 
