@@ -32,6 +32,8 @@ std::vector<Builtin> shapeBuiltins();
 std::vector<Builtin> layerBuiltins();
 /// conv2d, max_pool, avg_pool, global_avg_pool (builtin_conv.cpp).
 std::vector<Builtin> convBuiltins();
+/// batch_norm (builtin_norm.cpp).
+std::vector<Builtin> normBuiltins();
 
 /// Lowers the tensor argument `arg`; null if absent or erroneous.
 ir::Node *tensorArg(LoweringContext &cx, const ast::Expr *arg);

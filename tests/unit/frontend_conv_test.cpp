@@ -6,7 +6,9 @@
 // Seen failing: with samePad()'s halves swapped (the larger before), the
 // even-kernel, stride-2 and stride-3 cases of SamePaddingAsKeras.
 #include "frontend_test_util.h"
+#include "ir/inference_graph.h"
 #include "ir/printer.h"
+#include "ir/training_graph.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -191,6 +193,49 @@ TEST(FrontendConv, ErrorsNameShapesAndSizes) {
             "reshape([C, H, W])");
   // 'same' always fits, however large the window.
   EXPECT_TRUE(compileOk(imageModel("x -> conv2d(4, 9, padding: same)")));
+}
+
+// batch_norm: batch statistics and running-statistic updates in the training
+// step; the running statistics, no updates and no batch statistics in the
+// inference graphs. Seen failing with resolveBatchNormFlag() not called by
+// the inference graph (selects and the flag State left in it).
+TEST(FrontendConv, BatchNormTrainsOnBatchStatisticsAndInfersOnRunningOnes) {
+  auto model = compileOk(R"(model m {
+  input x: f32[2, 7, 8]
+  label y: class[3]
+  logits = x -> conv2d(4, 3) -> batch_norm() -> relu() -> flatten() -> dense(3)
+  loss cross_entropy(logits, y)
+}
+)");
+  ASSERT_TRUE(model);
+  std::string ir = ir::printGraph(*model->forward);
+  EXPECT_TRUE(contains(ir, "%batch_norm1.gamma = param \"batch_norm1.gamma\" ones() : f32[4]")) << ir;
+  EXPECT_TRUE(contains(ir, "%batch_norm1.beta = param \"batch_norm1.beta\" zeros() : f32[4]")) << ir;
+  EXPECT_TRUE(contains(ir, "state \"batch_norm1.running_mean\" zeros() : f32[4]")) << ir;
+  EXPECT_TRUE(contains(ir, "state \"batch_norm1.running_var\" ones() : f32[4]")) << ir;
+  EXPECT_TRUE(contains(ir, "axes=[0,2,3] keepdims : f32[1,4,1,1]")) << ir;
+  EXPECT_TRUE(contains(ir, "constant 30 : f32[]")) << ir; // 5 x 6 positions per sample
+  EXPECT_TRUE(contains(ir, "constant 0.001 : f32[]")) << ir;
+  EXPECT_TRUE(contains(ir, "assign %batch_norm1.running_mean")) << ir;
+
+  auto count = [](const ir::Graph &g, ir::OpKind k) { return g.nodesOfKind(k).size(); };
+  auto train = ir::buildTrainingGraph(*model->forward, model->train.optimizer);
+  EXPECT_EQ(count(*train, ir::OpKind::Select), 0u);
+  EXPECT_FALSE(train->findNamed(ir::OpKind::State, ir::kBatchNormTraining));
+  int runningUpdates = 0;
+  for (ir::Node *a : train->nodesOfKind(ir::OpKind::Assign))
+    runningUpdates += a->operand(0)->name.rfind("batch_norm1.running_", 0) == 0;
+  EXPECT_EQ(runningUpdates, 2);
+
+  for (auto &g : {ir::buildInferenceGraph(*model->forward),
+                  ir::buildPredictionGraph(*model->forward, ir::ProbabilityHead::Softmax)}) {
+    std::string text = ir::printGraph(*g);
+    EXPECT_EQ(count(*g, ir::OpKind::Assign), 0u) << text;
+    EXPECT_EQ(count(*g, ir::OpKind::Select), 0u) << text;
+    EXPECT_FALSE(g->findNamed(ir::OpKind::State, ir::kBatchNormTraining)) << text;
+    EXPECT_FALSE(contains(text, "axes=[0,2,3]")) << text; // no batch statistics
+    EXPECT_TRUE(contains(text, "reshape %batch_norm1.running_mean : f32[1,4,1,1]")) << text;
+  }
 }
 
 } // namespace
