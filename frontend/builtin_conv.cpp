@@ -118,10 +118,9 @@ std::optional<ir::Window2D> window(LoweringContext &cx, const ast::Expr &call, c
     std::tie(win.left, win.right) = samePad(w, win.kw, win.sw);
   }
   if (h + win.top + win.bottom < win.kh || w + win.left + win.right < win.kw) {
-    cx.error(call.opSpan,
-             fmt::format("{}: a {}x{} {} does not fit in the {}x{} map of {}{}", call.text, win.kh,
-                         win.kw, windowWord, h, w, x->type.str(),
-                         same ? "" : "; use a smaller one or padding: same"));
+    cx.error(call.opSpan, fmt::format("{}: a {}x{} {} does not fit in the {}x{} map of {}{}",
+                                      call.text, win.kh, win.kw, windowWord, h, w, x->type.str(),
+                                      same ? "" : "; use a smaller one or padding: same"));
     return std::nullopt;
   }
   return win;
@@ -210,7 +209,11 @@ ir::Node *lowerGlobalAvgPool(LoweringContext &cx, const ast::Expr &call, const B
 std::vector<Builtin> convBuiltins() {
   return {
       {"conv2d",
-       {{"x"}, {"filters"}, {"kernel"}, {"stride", false}, {"padding", false},
+       {{"x"},
+        {"filters"},
+        {"kernel"},
+        {"stride", false},
+        {"padding", false},
         {"activation", false}},
        lowerConv2d},
       {"max_pool", {{"x"}, {"size"}, {"stride", false}, {"padding", false}}, lowerMaxPool},

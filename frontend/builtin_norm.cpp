@@ -83,8 +83,8 @@ ir::Node *lowerBatchNorm(LoweringContext &cx, const ast::Expr &call, const Bound
   // Training: the batch's; evaluation: the running ones.
   ir::Node *useMean = b.select(cx.batchNormTraining, mean, b.reshape(runMean, statShape));
   ir::Node *useVar = b.select(cx.batchNormTraining, var, b.reshape(runVar, statShape));
-  ir::Node *scale = b.div(b.reshape(gamma, statShape), b.unary(ir::OpKind::Sqrt,
-                                                               b.add(useVar, b.constant(eps, t))));
+  ir::Node *scale = b.div(b.reshape(gamma, statShape),
+                          b.unary(ir::OpKind::Sqrt, b.add(useVar, b.constant(eps, t))));
   ir::Node *y = b.add(b.mul(b.sub(x, useMean), scale), b.reshape(beta, statShape));
 
   // running = momentum * running + (1 - momentum) * batch (training only).

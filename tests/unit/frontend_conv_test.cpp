@@ -111,12 +111,17 @@ TEST(FrontendConv, SamePaddingAsKeras) {
       // Even kernel k 4 s 1: total 3, the smaller half (1) before.
       {"conv2d(4, 4, padding: same)", win(4, 4, 1, 1, 1, 1, 2, 2), {ir::kBatch, 4, 7, 8}},
       // k 3 s 2: H out 4, total 3*2+3-7 = 2; W out 4, total 6+3-8 = 1 -> 0 before, 1 after.
-      {"conv2d(4, 3, stride: 2, padding: same)", win(3, 3, 2, 2, 1, 0, 1, 1), {ir::kBatch, 4, 4, 4}},
+      {"conv2d(4, 3, stride: 2, padding: same)",
+       win(3, 3, 2, 2, 1, 0, 1, 1),
+       {ir::kBatch, 4, 4, 4}},
       // [1, 5] with stride [3, 1]: H k 1 s 3 out 3, total max(6+1-7, 0) = 0; W total 4.
-      {"conv2d(4, [1, 5], stride: [3, 1], padding: same)", win(1, 5, 3, 1, 0, 2, 0, 2),
+      {"conv2d(4, [1, 5], stride: [3, 1], padding: same)",
+       win(1, 5, 3, 1, 0, 2, 0, 2),
        {ir::kBatch, 4, 3, 8}},
       // k 5 s 3: H out 3, total 6+5-7 = 4; W out 3, total 6+5-8 = 3 -> 1 and 2.
-      {"conv2d(4, 5, stride: 3, padding: same)", win(5, 5, 3, 3, 2, 1, 2, 2), {ir::kBatch, 4, 3, 3}},
+      {"conv2d(4, 5, stride: 3, padding: same)",
+       win(5, 5, 3, 3, 2, 1, 2, 2),
+       {ir::kBatch, 4, 3, 3}},
       // Pools: stride defaults to the size. k 2 s 2: H out 4, total 1; W total 0.
       {"max_pool(2, padding: same)", win(2, 2, 2, 2, 0, 0, 1, 0), {ir::kBatch, 2, 4, 4}},
       {"avg_pool(3, stride: 1, padding: same)", win(3, 3, 1, 1, 1, 1, 1, 1), {ir::kBatch, 2, 7, 8}},
@@ -211,8 +216,10 @@ TEST(FrontendConv, BatchNormTrainsOnBatchStatisticsAndInfersOnRunningOnes) {
 )");
   ASSERT_TRUE(model);
   std::string ir = ir::printGraph(*model->forward);
-  EXPECT_TRUE(contains(ir, "%batch_norm1.gamma = param \"batch_norm1.gamma\" ones() : f32[4]")) << ir;
-  EXPECT_TRUE(contains(ir, "%batch_norm1.beta = param \"batch_norm1.beta\" zeros() : f32[4]")) << ir;
+  EXPECT_TRUE(contains(ir, "%batch_norm1.gamma = param \"batch_norm1.gamma\" ones() : f32[4]"))
+      << ir;
+  EXPECT_TRUE(contains(ir, "%batch_norm1.beta = param \"batch_norm1.beta\" zeros() : f32[4]"))
+      << ir;
   EXPECT_TRUE(contains(ir, "state \"batch_norm1.running_mean\" zeros() : f32[4]")) << ir;
   EXPECT_TRUE(contains(ir, "state \"batch_norm1.running_var\" ones() : f32[4]")) << ir;
   EXPECT_TRUE(contains(ir, "axes=[0,2,3] keepdims : f32[1,4,1,1]")) << ir;
@@ -282,7 +289,8 @@ model m {
     EXPECT_TRUE(model || diags.hasErrors()) << text;
     for (const Diagnostic &d : diags.errors()) // located, and no internal error caught
       EXPECT_TRUE(d.loc.line > 0 && d.message.find("internal") == std::string::npos)
-          << d.message << "\n" << text;
+          << d.message << "\n"
+          << text;
     std::ostringstream os;
     diags.print(os);
   }
