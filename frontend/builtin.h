@@ -7,6 +7,7 @@
 #include "frontend/call_args.h"
 #include "frontend/lower.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,12 +30,20 @@ std::vector<Builtin> reductionBuiltins();
 std::vector<Builtin> shapeBuiltins();
 /// dense, dropout (builtin_layers.cpp).
 std::vector<Builtin> layerBuiltins();
+/// conv2d, max_pool, avg_pool, global_avg_pool (builtin_conv.cpp).
+std::vector<Builtin> convBuiltins();
+/// batch_norm (builtin_norm.cpp).
+std::vector<Builtin> normBuiltins();
 
 /// Lowers the tensor argument `arg`; null if absent or erroneous.
 ir::Node *tensorArg(LoweringContext &cx, const ast::Expr *arg);
 
 /// Names accepted as dense's activation: linear and the activation functions.
 const std::vector<std::string> &activationNames();
+/// A layer's `activation` argument (absent: "linear"), one of
+/// activationNames(); nullopt after reporting an unknown name.
+std::optional<std::string> activationArg(LoweringContext &cx, const ast::Expr *arg,
+                                         const char *layer);
 /// Applies the activation `name` (one of activationNames()) to the float
 /// tensor `x`, with default parameters; nodes are stamped with `at`.
 ir::Node *applyActivation(LoweringContext &cx, const std::string &name, ir::Node *x,

@@ -16,13 +16,11 @@
 
 namespace nnc::frontend {
 
-namespace {
-
-/// The activation named by dense's `activation` argument; nullopt if unknown.
-std::optional<std::string> activationName(LoweringContext &cx, const ast::Expr *arg) {
+std::optional<std::string> activationArg(LoweringContext &cx, const ast::Expr *arg,
+                                         const char *layer) {
   if (!arg)
     return "linear";
-  auto name = constantName(cx, *arg, "the activation of dense");
+  auto name = constantName(cx, *arg, fmt::format("the activation of {}", layer));
   if (!name)
     return std::nullopt;
   const std::vector<std::string> &known = activationNames();
@@ -38,6 +36,8 @@ std::optional<std::string> activationName(LoweringContext &cx, const ast::Expr *
   return std::nullopt;
 }
 
+namespace {
+
 /// dense's `units`: a positive integer; nullopt after an error.
 std::optional<int64_t> unitCount(LoweringContext &cx, const ast::Expr &arg) {
   auto units = constantInt(cx, arg, "the number of units of dense");
@@ -50,7 +50,7 @@ std::optional<int64_t> unitCount(LoweringContext &cx, const ast::Expr &arg) {
 ir::Node *lowerDense(LoweringContext &cx, const ast::Expr &call, const BoundArgs &args) {
   ir::Node *x = tensorArg(cx, args[0]);
   std::optional<int64_t> units = unitCount(cx, *args[1]);
-  std::optional<std::string> activation = activationName(cx, args[2]);
+  std::optional<std::string> activation = activationArg(cx, args[2], "dense");
   if (!x || !units || !activation || !requireFloat(cx, x, call.opSpan, "dense"))
     return nullptr;
   const auto &dims = x->shape().dims;

@@ -15,7 +15,8 @@ namespace {
 const std::vector<Builtin> &builtinTable() {
   static const std::vector<Builtin> table = [] {
     std::vector<Builtin> all;
-    for (auto family : {elementwiseBuiltins, reductionBuiltins, shapeBuiltins, layerBuiltins}) {
+    for (auto family : {elementwiseBuiltins, reductionBuiltins, shapeBuiltins, layerBuiltins, convBuiltins,
+                        normBuiltins}) {
       std::vector<Builtin> rows = family();
       all.insert(all.end(), rows.begin(), rows.end());
     }

@@ -98,6 +98,8 @@ public:
   /// Dropout ops so far (each gets its own seed) and their shared step counter.
   int dropouts = 0;
   ir::Node *dropoutStep = nullptr;
+  /// batch_norm's training flag, ir::kBatchNormTraining (builtin_norm.cpp).
+  ir::Node *batchNormTraining = nullptr;
 
   // Facts checked once the whole model has been seen (lower_model.cpp).
   const ast::Stmt *input = nullptr;

@@ -1,6 +1,7 @@
 #include "ir/inference_graph.h"
 
 #include "ir/builder.h"
+#include "ir/training_graph.h"
 
 namespace nnc::ir {
 
@@ -11,6 +12,13 @@ void removeDropout(Graph &g) {
     mask->scalar = 1.0;
     mask->operands.clear();
   }
+  // Batch norm: the running statistics, which only training updates (the
+  // forward graph's assigns are batch norm's; frontend/builtin_norm.cpp).
+  resolveBatchNormFlag(g, false);
+  std::vector<const Node *> assigns;
+  for (Node *a : g.nodesOfKind(OpKind::Assign))
+    assigns.push_back(a);
+  g.erase(assigns);
 }
 } // namespace
 

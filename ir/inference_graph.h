@@ -1,5 +1,7 @@
 // Graphs for using a trained model: the forward graph with training-only
-// behaviour removed (dropout masks become ones).
+// behaviour removed (dropout masks become ones; batch norm uses its running
+// statistics, kBatchNormTraining = 0, and does not update them: the forward
+// graph's assigns are dropped).
 #pragma once
 #include "ir/graph.h"
 

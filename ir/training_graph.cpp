@@ -6,9 +6,23 @@
 
 namespace nnc::ir {
 
+void resolveBatchNormFlag(Graph &g, bool training) {
+  Node *flag = g.findNamed(OpKind::State, kBatchNormTraining);
+  if (!flag)
+    return;
+  for (Node *s : g.nodesOfKind(OpKind::Select))
+    if (s->operand(0) == flag && s->operand(training ? 1 : 2)->type == s->type)
+      g.replaceAllUsesWith(s, s->operand(training ? 1 : 2));
+  flag->kind = OpKind::Constant;
+  flag->scalar = training ? 1.0 : 0.0;
+  flag->name.clear();
+  flag->init = {};
+}
+
 std::unique_ptr<Graph> buildTrainingGraph(const Graph &forward, const OptimizerConfig &opt) {
   std::unique_ptr<Graph> g = forward.clone();
   g->setName(forward.name() + ".train");
+  resolveBatchNormFlag(*g, true); // batch statistics
   // The step reports only the loss: other outputs are inference's business.
   g->dropOutputsExcept("loss");
   g->eraseDeadNodes();

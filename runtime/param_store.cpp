@@ -24,6 +24,11 @@ void fillInitializer(const ir::Initializer &init, const ir::Shape &shape, uint64
   int64_t n = shape.numElements(1);
   double fanIn = shape.rank() >= 1 ? (double)shape.dims[0] : 1.0;
   double fanOut = shape.rank() >= 2 ? (double)shape.dims[1] : fanIn;
+  if (shape.rank() == 4) { // a filter [F,C,KH,KW]: each output sees C*KH*KW inputs
+    double field = (double)shape.dims[2] * (double)shape.dims[3];
+    fanIn = (double)shape.dims[1] * field;
+    fanOut = (double)shape.dims[0] * field;
+  }
   std::mt19937_64 rng(seed);
   out.assign(n, 0.0);
   auto uniform = [&](double lo, double hi) {

@@ -1,6 +1,8 @@
 // Persistent buffers of a model: trainable parameters and optimizer state,
 // by name, filled by their seeded initializers (Glorot & Bengio 2010;
-// He et al. 2015: fan_in = dims[0], fan_out = dims[1] of a [in, out] weight).
+// He et al. 2015: fan_in = dims[0], fan_out = dims[1] of a [in, out] weight;
+// a convolution filter [F,C,KH,KW] (rank 4) has fan_in = C*KH*KW and
+// fan_out = F*KH*KW, as Keras and PyTorch count them).
 #pragma once
 #include "ir/graph.h"
 

@@ -3,6 +3,8 @@
 #include "ir/parser.h"
 #include "runtime/param_store.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <gtest/gtest.h>
@@ -34,4 +36,25 @@ TEST(ParamStorage, EachTensorTakesItsElementSize) {
   TensorBuffer copy = W; // copies stay aligned
   EXPECT_EQ(reinterpret_cast<uintptr_t>(copy.data()) % 64, 0u);
   EXPECT_EQ(std::memcmp(copy.data(), W.data(), W.storage.size()), 0);
+}
+
+// A convolution filter [F,C,KH,KW] draws glorot_uniform and he_uniform from
+// fan_in = C*KH*KW, fan_out = F*KH*KW (Keras, PyTorch). Seen failing with the
+// rank-2 fans (fan_in = F = 8, fan_out = C = 3): values up to sqrt(6/11).
+TEST(ParamStorage, FilterFansCountTheReceptiveField) {
+  ir::Shape filter({8, 3, 5, 5});
+  std::vector<double> glorot, he;
+  fillInitializer({ir::Initializer::GlorotUniform}, filter, 7, glorot);
+  fillInitializer({ir::Initializer::HeUniform}, filter, 7, he);
+  ASSERT_EQ(glorot.size(), 600u);
+  double glorotLimit = std::sqrt(6.0 / (3 * 25 + 8 * 25)), heLimit = std::sqrt(6.0 / (3 * 25));
+  double glorotMax = 0, heMax = 0;
+  for (size_t i = 0; i < glorot.size(); ++i) {
+    glorotMax = std::max(glorotMax, std::fabs(glorot[i]));
+    heMax = std::max(heMax, std::fabs(he[i]));
+  }
+  EXPECT_LE(glorotMax, glorotLimit);
+  EXPECT_GT(glorotMax, 0.9 * glorotLimit); // 600 draws come close to the limit
+  EXPECT_LE(heMax, heLimit);
+  EXPECT_GT(heMax, 0.9 * heLimit);
 }

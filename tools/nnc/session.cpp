@@ -73,6 +73,12 @@ runtime::Dataset Session::load(const std::string &path, bool labelOptional) {
   const ir::Node *x = model.forward->findNamed(ir::OpKind::Input, model.featureInput);
   spec.expectedFeatures = x->shape().numElements(1);
   spec.inputName = model.featureInput;
+  if (x->shape().rank() > 2) { // images: say how the columns become pixels
+    std::string dims;
+    for (size_t i = 1; i < x->shape().dims.size(); ++i)
+      dims += (i > 1 ? "x" : "") + std::to_string(x->shape().dims[i]);
+    spec.inputName += fmt::format(" ({}, the columns in row-major order)", dims);
+  }
   spec.labelOptional = labelOptional;
   if (!model.classification) {
     const ir::Node *y = model.forward->findNamed(ir::OpKind::Input, model.targetInput);
