@@ -1,6 +1,14 @@
 // reduce_sum / reduce_max: initialize the result, then one pass over the
-// operand accumulating into the result element its index maps to.
+// operand accumulating into the result element its index maps to; except a
+// block reduction (ir::isBlockReduction, f32, vector lanes: [B,C,H,W] over
+// axes 0, 2, 3), summed as out[c] = sum over b, in order, of a block sum of
+// x[b,c,:,:]: lane l of a vector accumulator takes elements l, l+V, ... of
+// the contiguous block (V the lanes; past its end 0), then the lanes are
+// added in halves (V/2 pairs, V/4, ..., 1). The fuse pass never makes it a
+// tail, so -O0 and -O3 sum in this same order.
+#include "codegen/loop_builder.h"
 #include "codegen/lowering.h"
+#include "ir/fusion_group.h"
 
 #include <algorithm>
 #include <limits>
@@ -10,7 +18,59 @@ namespace nnc::codegen {
 using namespace llvm;
 using ir::OpKind;
 
+namespace {
+
+bool lowerBlockSum(Lowering &L, const ir::Node &n) {
+  const int w = L.options().gemm.lanes;
+  if (!ir::isBlockReduction(n) || n.type.dtype != ir::DType::F32 || w < 2)
+    return false;
+  const auto &xd = n.operand(0)->shape().dims;
+  int64_t kept = 1, block = 1;
+  for (size_t d = 1; d < xd.size(); ++d)
+    (d < (size_t)n.axes[1] ? kept : block) *= xd[d];
+  auto &b = L.b();
+  Type *f32 = b.getFloatTy();
+  auto *vec = FixedVectorType::get(f32, w);
+  auto I = [&](int64_t v) { return b.getInt64(v); };
+  Value *X = L.storage(n.operand(0)), *Out = L.storage(&n);
+  emitLoop(b, I(0), I(kept), I(1), [&](Value *k) {
+    b.CreateStore(ConstantFP::get(f32, 0.0), b.CreateInBoundsGEP(f32, Out, k));
+  });
+  std::vector<Constant *> lanes;
+  for (int l = 0; l < w; ++l)
+    lanes.push_back(b.getInt32(l));
+  Value *lane = ConstantVector::get(lanes), *zero = Constant::getNullValue(vec);
+  emitLoop(b, I(0), L.dim(xd[0]), I(1), [&](Value *img) {
+    emitLoop(b, I(0), I(kept), I(1), [&](Value *k) {
+      Value *row = b.CreateInBoundsGEP(f32, X, b.CreateMul(b.CreateAdd(b.CreateMul(img, I(kept)), k), I(block)));
+      AllocaInst *acc = L.entryAlloca(vec);
+      b.CreateStore(zero, acc);
+      emitLoop(b, I(0), I(block), I(w), [&](Value *s) {
+        Value *rest = b.CreateTrunc(b.CreateSub(I(block), s), b.getInt32Ty());
+        Value *m = b.CreateICmpSLT(lane, b.CreateVectorSplat(w, rest));
+        Value *v = b.CreateMaskedLoad(vec, b.CreateInBoundsGEP(f32, row, s), Align(4), m, zero);
+        b.CreateStore(b.CreateFAdd(b.CreateLoad(vec, acc), v), acc);
+      });
+      Value *v = b.CreateLoad(vec, acc);
+      for (int half = w / 2; half >= 1; half /= 2) {
+        std::vector<int> lo, hi;
+        for (int l = 0; l < half; ++l)
+          lo.push_back(l), hi.push_back(half + l);
+        v = b.CreateFAdd(b.CreateShuffleVector(v, lo), b.CreateShuffleVector(v, hi));
+      }
+      Value *sum = b.CreateExtractElement(v, (uint64_t)0);
+      Value *p = b.CreateInBoundsGEP(f32, Out, k);
+      b.CreateStore(b.CreateFAdd(b.CreateLoad(f32, p), sum), p);
+    });
+  });
+  return true;
+}
+
+} // namespace
+
 void lowerReduce(Lowering &L, const ir::Node &n) {
+  if (lowerBlockSum(L, n))
+    return;
   const ir::Node *x = n.operand(0);
   ir::DType t = n.type.dtype;
   bool isMax = n.kind == OpKind::ReduceMax;

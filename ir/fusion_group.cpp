@@ -13,6 +13,20 @@ bool isFusibleElementwise(OpKind k) {
 
 bool isGroupHead(OpKind k) { return k == OpKind::MatMul || k == OpKind::Conv2D; }
 
+bool isBlockReduction(const Node &r) {
+  int64_t rank = (int64_t)r.operand(0)->shape().rank();
+  if (r.kind != OpKind::ReduceSum || rank < 3 || r.axes.empty() || r.axes[0] != 0)
+    return false;
+  // axes = {0, m, m+1, ..., rank-1} with 2 <= m <= rank-1 (sorted, normalized).
+  int64_t m = r.axes.size() > 1 ? r.axes[1] : rank;
+  if (m < 2 || m >= rank || (int64_t)r.axes.size() != 1 + rank - m)
+    return false;
+  for (size_t i = 1; i < r.axes.size(); ++i)
+    if (r.axes[i] != m + (int64_t)i - 1)
+      return false;
+  return true;
+}
+
 bool isRowReduction(const Node &r) {
   return r.kind == OpKind::ReduceSum && r.operand(0)->shape().rank() == 2 && r.axes.size() == 1 &&
          r.axes[0] == 0;

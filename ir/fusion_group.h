@@ -28,6 +28,13 @@ bool isFusibleElementwise(OpKind k);
 /// members): matmul, conv2d.
 bool isGroupHead(OpKind k);
 
+/// A reduce_sum over the leading axis and a trailing block of axes of a
+/// rank >= 3 value, keeping the axes between (the bias gradient of an image
+/// layer: [B,C,H,W] over axes 0, 2, 3). codegen sums each contiguous block
+/// in vector lanes (lower_reduce.cpp), so such a reduction is never a fused
+/// tail (a tail sums in the loop's element order).
+bool isBlockReduction(const Node &r);
+
 /// Whether reduction `r` may close a group headed by a matmul: a reduce_sum
 /// of a rank-2 value over axis 0 only.
 bool isRowReduction(const Node &r);

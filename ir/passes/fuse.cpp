@@ -8,7 +8,8 @@
 //   - a reduction of a group member closes that group as its tail (in a
 //     matmul-headed group: only a sum over the rows of a member that is in
 //     memory anyway, i.e. has another reader; e.g. a layer's bias gradient
-//     next to its weight gradient's operand);
+//     next to its weight gradient's operand), unless codegen sums it in
+//     vector blocks (isBlockReduction: an image layer's bias gradient);
 //   - once an elementwise op has its group, the groups of its other operands
 //     of its shape (elementwise members, not heads) merge into it: the
 //     groups become one (an optimizer update that reads several chains, e.g.
@@ -194,7 +195,7 @@ private:
         if (op->group && op->group != joined && !isGroupHead(op->kind) &&
             op->shape() == n->shape() && canMerge(joined, op->group))
           merge(op->group, joined);
-    } else if ((n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax) &&
+    } else if ((n->kind == OpKind::ReduceSum || n->kind == OpKind::ReduceMax) && !isBlockReduction(*n) &&
                canJoin(n, n->operand(0)->group, n->operand(0)) &&
                (!groups_[n->operand(0)->group].hasHead ||
                 (isRowReduction(*n) && uses_[n->operand(0)] > 1))) {
