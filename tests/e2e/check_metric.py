@@ -3,6 +3,8 @@
 
   nnc m.nn --train a.csv --test b.csv | check_metric.py --metric "test accuracy" --min 0.90
   nnc m.nn --train a.csv | check_metric.py --loss-falls 0.5   # last epoch loss <= 0.5 * first
+  check_metric.py --metric "test accuracy" --min 0.97 --mean run1.txt run2.txt run3.txt
+      # the mean over several runs' outputs (files) against the bound
 
 Echoes the output, then prints the verdict; exits 1 when the bound is not met.
 """
@@ -18,7 +20,26 @@ def main():
     ap.add_argument("--max", type=float)
     ap.add_argument("--loss-falls", type=float, metavar="RATIO",
                     help="require last epoch loss <= RATIO * first epoch loss")
+    ap.add_argument("--mean", nargs="+", metavar="FILE",
+                    help="check the mean of --metric over these outputs instead of stdin")
     args = ap.parse_args()
+    if args.mean:
+        values = []
+        for path in args.mean:
+            with open(path) as f:
+                text = f.read()
+            prefix, name = args.metric.split(" ", 1)
+            m = re.search(r"^%s .*?\b%s ([-+0-9.eE]+|nan|inf)" % (re.escape(prefix), re.escape(name)),
+                          text, re.M)
+            if not m:
+                print(f"check_metric: FAIL: no '{args.metric}' in {path}")
+                return 1
+            values.append(float(m.group(1)))
+        mean = sum(values) / len(values)
+        ok = (args.min is None or mean >= args.min) and (args.max is None or mean <= args.max)
+        print(f"check_metric: {args.metric} {values}, mean {mean:.6f} (min {args.min}, max {args.max}): "
+              f"{'PASS' if ok else 'FAIL'}")
+        return 0 if ok else 1
     text = sys.stdin.read()
     sys.stdout.write(text)
     ok = True
