@@ -93,12 +93,6 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n, const TileEpilogue *tile) {
   Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll, tile ? &epi : nullptr});
   auto I = [&](int64_t v) { return b.getInt64(v); };
 
-  // The scratch area, 64-byte aligned.
-  auto scratch = [&] {
-    Value *base = L.workspace(L.options().gemmScratch);
-    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
-    return b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
-  };
   const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.top, g.left, g.bottom, g.right};
   // col[k0 .. k0+kc) x pixels [p0 .. p0+nc) into panels of nr pixels at dst
   // (panel q at q*kc*nr, k-row at (k-k0)*nr).
@@ -142,7 +136,7 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n, const TileEpilogue *tile) {
   };
   // One packing buffer per part.
   auto buffer = [&](Value *part) {
-    Value *p = scratch();
+    Value *p = L.gemmScratch();
     return part ? b.CreateInBoundsGEP(b.getInt8Ty(), p, b.CreateMul(part, I(packBytes(g)))) : p;
   };
   int64_t macs = L.options().maxBatch * g.F * g.P * g.K;
@@ -152,12 +146,7 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n, const TileEpilogue *tile) {
     return true;
   }
   L.parallelFor(batch, [&](Value *first, Value *end) {
-    // Part q of nnc_parallel_for's P = min(threads, count) parts starts at
-    // count * q / P (runtime/parallel_for.h): q = ceil(first * P / count).
-    Value *count = L.dim(n.shape().dims[0]);
-    Value *parts = b.CreateBinaryIntrinsic(Intrinsic::smin, count, I(L.options().threads));
-    Value *part = b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), b.CreateSub(count, I(1))), count);
-    images(first, end, buffer(part));
+    images(first, end, buffer(L.parallelPart(first, L.dim(n.shape().dims[0]))));
   });
   return true;
 }

@@ -69,20 +69,15 @@ bool lowerConv2DGradInputFast(Lowering &L, const ir::Node &n) {
   Function *ukr = kernels.microKernel({APanel::KMajor, false, mr, nv, 0, 0, false, cfg.kUnroll});
   Function *packA = kernels.packA(true, mr);
 
-  auto scratch = [&] {
-    Value *base = L.workspace(L.options().gemmScratch);
-    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
-    return b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
-  };
   auto dcolOf = [&](Value *part) {
-    Value *p = b.CreateInBoundsGEP(b.getInt8Ty(), scratch(), I(packedWBytes(g, mr)));
+    Value *p = b.CreateInBoundsGEP(b.getInt8Ty(), L.gemmScratch(), I(packedWBytes(g, mr)));
     return part ? b.CreateInBoundsGEP(b.getInt8Ty(), p, b.CreateMul(part, I(dcolBytes(g)))) : p;
   };
   // W^T: A(k, f) = W[f, k], k-major panels of mr rows, one K block of F.
-  b.CreateCall(packA, {L.storage(n.operand(1)), I(g.K), I(g.K), I(g.F), scratch()});
+  b.CreateCall(packA, {L.storage(n.operand(1)), I(g.K), I(g.K), I(g.F), L.gemmScratch()});
 
   auto images = [&](Value *first, Value *end, Value *dcol) {
-    Value *G = L.storage(n.operand(0)), *DX = L.storage(&n), *A = scratch();
+    Value *G = L.storage(n.operand(0)), *DX = L.storage(&n), *A = L.gemmScratch();
     emitLoop(b, first, end, I(1), [&](Value *img) {
       Value *gi = b.CreateInBoundsGEP(f32, G, b.CreateMul(img, I(g.F * g.P)));
       Value *dx = b.CreateInBoundsGEP(f32, DX, b.CreateMul(img, I(g.C * g.H * g.W)));
@@ -146,12 +141,7 @@ bool lowerConv2DGradInputFast(Lowering &L, const ir::Node &n) {
     return true;
   }
   L.parallelFor(batch, [&](Value *first, Value *end) {
-    // Part q of nnc_parallel_for's P = min(threads, count) parts starts at
-    // count * q / P (runtime/parallel_for.h): q = ceil(first * P / count).
-    Value *count = L.dim(n.shape().dims[0]);
-    Value *parts = b.CreateBinaryIntrinsic(Intrinsic::smin, count, I(L.options().threads));
-    Value *part = b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), b.CreateSub(count, I(1))), count);
-    images(first, end, dcolOf(part));
+    images(first, end, dcolOf(L.parallelPart(first, L.dim(n.shape().dims[0]))));
   });
   return true;
 }
@@ -208,16 +198,11 @@ bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n) {
   Function *packB = kernels.packB(true, nv);
   const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.win.top, g.win.left, g.win.bottom, g.win.right};
 
-  auto scratch = [&] {
-    Value *base = L.workspace(L.options().gemmScratch);
-    Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), I(63));
-    return b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
-  };
   // Input channels [c0, c1): dW^T's rows [c0*window, c1*window), then dW's
   // columns from them.
   auto channels = [&](Value *c0, Value *c1, Value *part) {
     Value *X = L.storage(n.operand(0)), *G = L.storage(n.operand(1)), *DW = L.storage(&n);
-    Value *dwt = scratch();
+    Value *dwt = L.gemmScratch();
     Value *col = b.CreateInBoundsGEP(b.getInt8Ty(), dwt, b.CreateAdd(I(dwtBytes(g)), b.CreateMul(part, I(partBytes(g, nr)))));
     Value *gt = b.CreateInBoundsGEP(b.getInt8Ty(), col, I(round64(g.K * g.Ppad * 4)));
     Value *k0 = b.CreateMul(c0, I(window)), *k1 = b.CreateMul(c1, I(window));
@@ -250,13 +235,7 @@ bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n) {
     channels(I(0), I(g.C), I(0));
     return true;
   }
-  L.parallelFor(I(g.C), [&](Value *first, Value *end) {
-    // Part q of nnc_parallel_for's P = min(threads, count) parts starts at
-    // count * q / P (runtime/parallel_for.h): q = ceil(first * P / count).
-    Value *parts = I(std::min<int64_t>(g.C, L.options().threads));
-    Value *part = b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), I(g.C - 1)), I(g.C));
-    channels(first, end, part);
-  });
+  L.parallelFor(I(g.C), [&](Value *first, Value *end) { channels(first, end, L.parallelPart(first, I(g.C))); });
   return true;
 }
 

@@ -163,10 +163,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     f.ldA = p.transA ? f.o.M : f.o.K; // row stride of A's buffer
     f.ldB = p.transB ? f.o.K : f.o.N; // row stride of B's buffer
     if (p.scratchBytes > 0) {
-      // The scratch area, aligned to 64 bytes (the workspace may be less aligned).
-      Value *base = L.workspace(L.options().gemmScratch);
-      Value *pad = b.CreateAnd(b.CreateNeg(b.CreatePtrToInt(base, b.getInt64Ty())), b.getInt64(63));
-      f.Bp = b.CreateInBoundsGEP(b.getInt8Ty(), base, pad);
+      f.Bp = L.gemmScratch();
       f.Ap = b.CreateInBoundsGEP(b.getInt8Ty(), f.Bp, b.getInt64(p.bPackedBytes));
       if (p.swapped) // C^T, copied to C at the end
         f.C = b.CreateInBoundsGEP(b.getInt8Ty(), f.Bp, b.getInt64(p.cOffset));
@@ -316,26 +313,19 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
     rows(b.getInt64(0), M, nullptr, nullptr, nullptr);
     return unswap();
   }
-  // nnc_parallel_for's part q of `count` iterations in P = min(threads,
-  // count) parts starts at count * q / P (runtime/parallel_for.h), so
-  // q = ceil(first * P / count).
-  auto partOf = [&](Value *first, Value *count) {
-    Value *parts = smin(b, count, b.getInt64(L.options().threads));
-    return b.CreateSDiv(b.CreateAdd(b.CreateMul(first, parts), b.CreateSub(count, b.getInt64(1))), count);
-  };
   if (colSplit) {
     L.parallelFor(ceilDiv(b, operands(L, n, p).N, nr), [&](Value *first, Value *end) {
       Operands o = operands(L, n, p);
       Value *NR = b.getInt64(nr);
       rows(b.getInt64(0), o.M, b.CreateMul(first, NR), smin(b, b.CreateMul(end, NR), o.N),
-           partOf(first, ceilDiv(b, o.N, nr)));
+           L.parallelPart(first, ceilDiv(b, o.N, nr)));
     });
     return;
   }
   L.parallelFor(ceilDiv(b, M, p.mr), [&](Value *first, Value *end) {
     Value *m = operands(L, n, p).M, *mr = b.getInt64(p.mr);
     rows(b.CreateMul(first, mr), smin(b, b.CreateMul(end, mr), m), nullptr, nullptr,
-         partOf(first, ceilDiv(b, m, p.mr)));
+         L.parallelPart(first, ceilDiv(b, m, p.mr)));
   });
   unswap();
 }

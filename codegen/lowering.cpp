@@ -48,6 +48,17 @@ Value *Lowering::tableEntry(int64_t k) {
   return eb.CreateLoad(ptr, eb.CreateConstInBoundsGEP1_64(ptr, fn_->getArg(0), k));
 }
 
+Value *Lowering::gemmScratch() {
+  Value *base = workspace(options_.gemmScratch);
+  Value *pad = b_.CreateAnd(b_.CreateNeg(b_.CreatePtrToInt(base, b_.getInt64Ty())), b_.getInt64(63));
+  return b_.CreateInBoundsGEP(b_.getInt8Ty(), base, pad);
+}
+
+Value *Lowering::parallelPart(Value *first, Value *count) {
+  Value *parts = b_.CreateBinaryIntrinsic(Intrinsic::smin, count, b_.getInt64(options_.threads));
+  return b_.CreateSDiv(b_.CreateAdd(b_.CreateMul(first, parts), b_.CreateSub(count, b_.getInt64(1))), count);
+}
+
 Value *Lowering::workspace(int64_t byteOffset) {
   BasicBlock &entry = fn_->getEntryBlock();
   IRBuilder<> eb(&entry, entry.begin());

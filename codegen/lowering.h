@@ -63,6 +63,14 @@ public:
   llvm::Value *storage(const ir::Node *n);
   /// The workspace at a byte offset.
   llvm::Value *workspace(int64_t byteOffset);
+  /// The GEMM scratch area (options().gemmScratch), rounded up to 64 bytes
+  /// (the workspace may be less aligned; the area has 64 bytes of slack).
+  llvm::Value *gemmScratch();
+  /// Which part of parallelFor(count)'s split a body called with `first`
+  /// runs: part q of P = min(threads, count) parts starts at count * q / P
+  /// (runtime/parallel_for.h), so q = ceil(first * P / count). Indexes a
+  /// per-thread buffer.
+  llvm::Value *parallelPart(llvm::Value *first, llvm::Value *count);
   /// Element `index` of n (scalars: Constant and BatchSize are immediates).
   llvm::Value *load(const ir::Node *n, llvm::Value *index);
   void store(const ir::Node *n, llvm::Value *index, llvm::Value *v);

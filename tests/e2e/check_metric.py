@@ -23,18 +23,21 @@ def main():
     ap.add_argument("--mean", nargs="+", metavar="FILE",
                     help="check the mean of --metric over these outputs instead of stdin")
     args = ap.parse_args()
+
+    def metric(text):
+        prefix, name = args.metric.split(" ", 1)
+        m = re.search(r"^%s .*?\b%s ([-+0-9.eE]+|nan|inf)" % (re.escape(prefix), re.escape(name)), text, re.M)
+        return float(m.group(1)) if m else None
+
     if args.mean:
         values = []
         for path in args.mean:
             with open(path) as f:
-                text = f.read()
-            prefix, name = args.metric.split(" ", 1)
-            m = re.search(r"^%s .*?\b%s ([-+0-9.eE]+|nan|inf)" % (re.escape(prefix), re.escape(name)),
-                          text, re.M)
-            if not m:
+                value = metric(f.read())
+            if value is None:
                 print(f"check_metric: FAIL: no '{args.metric}' in {path}")
                 return 1
-            values.append(float(m.group(1)))
+            values.append(value)
         mean = sum(values) / len(values)
         ok = (args.min is None or mean >= args.min) and (args.max is None or mean <= args.max)
         print(f"check_metric: {args.metric} {values}, mean {mean:.6f} (min {args.min}, max {args.max}): "
@@ -44,13 +47,10 @@ def main():
     sys.stdout.write(text)
     ok = True
     if args.metric:
-        prefix, name = args.metric.split(" ", 1)
-        m = re.search(r"^%s .*?\b%s ([-+0-9.eE]+|nan|inf)" % (re.escape(prefix), re.escape(name)),
-                      text, re.M)
-        if not m:
+        value = metric(text)
+        if value is None:
             print(f"check_metric: FAIL: no '{args.metric}' in the output")
             return 1
-        value = float(m.group(1))
         if args.min is not None and not value >= args.min:
             ok = False
         if args.max is not None and not value <= args.max:

@@ -76,36 +76,30 @@ Options parseOptions(int argc, char **argv) {
     std::fprintf(stderr, "nnc-bench: error: %s\n", msg.c_str());
     std::exit(1);
   };
-  if (!gemm.empty()) {
-    std::stringstream ss(gemm);
+  // "a,b,c" -> integers, or the usage error `what`.
+  auto integers = [&](const std::string &text, const std::string &what) {
+    std::vector<int64_t> out;
+    std::stringstream ss(text);
     std::string part;
     while (std::getline(ss, part, ',')) {
       try {
         size_t used = 0;
-        o.gemm.push_back(std::stoll(part, &used));
+        out.push_back(std::stoll(part, &used));
         if (used != part.size())
           throw std::invalid_argument(part);
       } catch (const std::exception &) {
-        usage("--gemm takes M,K,N (three positive integers), got '" + gemm + "'");
+        usage(what + ", got '" + text + "'");
       }
     }
+    return out;
+  };
+  if (!gemm.empty()) {
+    o.gemm = integers(gemm, "--gemm takes M,K,N (three positive integers)");
     if (o.gemm.size() != 3 || o.gemm[0] < 1 || o.gemm[1] < 1 || o.gemm[2] < 1)
       usage("--gemm takes M,K,N (three positive integers), got '" + gemm + "'");
   }
-  if (!conv.empty()) {
-    std::stringstream ss(conv);
-    std::string part;
-    while (std::getline(ss, part, ',')) {
-      try {
-        size_t used = 0;
-        o.conv.push_back(std::stoll(part, &used));
-        if (used != part.size())
-          throw std::invalid_argument(part);
-      } catch (const std::exception &) {
-        usage("--conv takes N,C,H,W,F,KH,KW,PAD (integers), got '" + conv + "'");
-      }
-    }
-  }
+  if (!conv.empty())
+    o.conv = integers(conv, "--conv takes N,C,H,W,F,KH,KW,PAD (integers)");
   if ((int)!o.gemm.empty() + (int)!o.conv.empty() + (int)!o.modelPath.empty() + (int)!o.dataPath.empty() != 1)
     usage("give a model file, --gemm M,K,N, --conv N,C,H,W,F,KH,KW,PAD or --data FILE.csv (one of them)");
   if (o.repeats < 1)
