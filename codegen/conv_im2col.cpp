@@ -12,15 +12,7 @@ void emitIm2col(IRBuilder<> &b, int w, const Im2col &g, Value *x, Value *k0, Val
   Type *f32 = b.getFloatTy();
   auto *vec = FixedVectorType::get(f32, w);
   auto I = [&](int64_t v) { return b.getInt64(v); };
-  // Lanes l of a vector at `first` of a run with first + l < len (i32 lane
-  // arithmetic: one register of compares for 16 lanes).
-  auto lanesBelow = [&](Value *first, Value *len) {
-    std::vector<Constant *> lanes;
-    for (int l = 0; l < w; ++l)
-      lanes.push_back(b.getInt32(l));
-    Value *rest = b.CreateTrunc(b.CreateSub(len, first), b.getInt32Ty());
-    return b.CreateICmpSLT(ConstantVector::get(lanes), b.CreateVectorSplat(w, rest));
-  };
+  auto lanesBelow = [&](Value *first, Value *len) { return codegen::lanesBelow(b, w, first, len); };
   // ... and lo <= col0 + first + l < hi (the lane's input column inside the image).
   auto lanesInside = [&](Value *first, Value *col0, Value *hi) {
     std::vector<Constant *> lanes;

@@ -36,4 +36,12 @@ void emitIf(IRBuilder<> &b, Value *cond, const std::function<void()> &then) {
   b.SetInsertPoint(join);
 }
 
+Value *lanesBelow(IRBuilder<> &b, int lanes, Value *first, Value *count) {
+  std::vector<Constant *> index;
+  for (int l = 0; l < lanes; ++l)
+    index.push_back(b.getInt32(l));
+  Value *rest = b.CreateTrunc(b.CreateSub(count, first), b.getInt32Ty());
+  return b.CreateICmpSLT(ConstantVector::get(index), b.CreateVectorSplat(lanes, rest));
+}
+
 } // namespace nnc::codegen

@@ -48,14 +48,7 @@ bool lowerMaxPool2x2Fast(Lowering &L, const ir::Node &n) {
     even.push_back(2 * l), odd.push_back(2 * l + 1);
     lo.push_back(l % 2 ? w + l / 2 : l / 2), hi.push_back(l % 2 ? w + w / 2 + l / 2 : w / 2 + l / 2);
   }
-  // Lanes l with first + l < count.
-  auto below = [&](Value *first, Value *count) {
-    std::vector<Constant *> lanes;
-    for (int l = 0; l < w; ++l)
-      lanes.push_back(b.getInt32(l));
-    Value *rest = b.CreateTrunc(b.CreateSub(count, first), b.getInt32Ty());
-    return b.CreateICmpSLT(ConstantVector::get(lanes), b.CreateVectorSplat(w, rest));
-  };
+  auto below = [&](Value *first, Value *count) { return lanesBelow(b, w, first, count); };
 
   auto planes = [&](Value *first, Value *end) {
     Value *X = L.storage(x), *Out = L.storage(&n), *G = grad ? L.storage(n.operand(1)) : nullptr;

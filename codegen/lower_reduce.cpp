@@ -36,18 +36,14 @@ bool lowerBlockSum(Lowering &L, const ir::Node &n) {
   emitLoop(b, I(0), I(kept), I(1), [&](Value *k) {
     b.CreateStore(ConstantFP::get(f32, 0.0), b.CreateInBoundsGEP(f32, Out, k));
   });
-  std::vector<Constant *> lanes;
-  for (int l = 0; l < w; ++l)
-    lanes.push_back(b.getInt32(l));
-  Value *lane = ConstantVector::get(lanes), *zero = Constant::getNullValue(vec);
+  Value *zero = Constant::getNullValue(vec);
   emitLoop(b, I(0), L.dim(xd[0]), I(1), [&](Value *img) {
     emitLoop(b, I(0), I(kept), I(1), [&](Value *k) {
       Value *row = b.CreateInBoundsGEP(f32, X, b.CreateMul(b.CreateAdd(b.CreateMul(img, I(kept)), k), I(block)));
       AllocaInst *acc = L.entryAlloca(vec);
       b.CreateStore(zero, acc);
       emitLoop(b, I(0), I(block), I(w), [&](Value *s) {
-        Value *rest = b.CreateTrunc(b.CreateSub(I(block), s), b.getInt32Ty());
-        Value *m = b.CreateICmpSLT(lane, b.CreateVectorSplat(w, rest));
+        Value *m = lanesBelow(b, w, s, I(block));
         Value *v = b.CreateMaskedLoad(vec, b.CreateInBoundsGEP(f32, row, s), Align(4), m, zero);
         b.CreateStore(b.CreateFAdd(b.CreateLoad(vec, acc), v), acc);
       });
