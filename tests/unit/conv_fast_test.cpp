@@ -185,17 +185,20 @@ const std::vector<ConvCase> kCases = {
     {3, 40, 40, 8, 1, 1, {}},                  // 1x1, 1600 pixels: several pixel blocks at small L2
 };
 
-TEST(ConvFast, MatchesReferenceAtEveryWidth) {
-  for (const char *env : {"", "lanes=8", "lanes=4", "kc=64,mc=12"}) {
+/// `check` on every case of kCases at batch 1 and 3, per NNC_GEMM setting.
+void forEveryCase(std::initializer_list<const char *> envs, Op op,
+                  void (*check)(const ConvCase &, int64_t, const ConvRun &)) {
+  for (const char *env : envs)
     for (const ConvCase &c : kCases) {
-      SCOPED_TRACE(std::string("NNC_GEMM=") + env + " C=" + std::to_string(c.C) + " " +
-                   std::to_string(c.H) + "x" + std::to_string(c.W) + " F=" + std::to_string(c.F) + " " +
-                   std::to_string(c.KH) + "x" + std::to_string(c.KW));
+      SCOPED_TRACE(std::string("NNC_GEMM=") + env + " C=" + std::to_string(c.C) + " " + std::to_string(c.H) + "x" +
+                   std::to_string(c.W) + " F=" + std::to_string(c.F) + " " + std::to_string(c.KH) + "x" +
+                   std::to_string(c.KW));
       for (int64_t batch : {1, 3})
-        check(c, batch, runConv(c, batch, 1, *env ? env : nullptr));
+        check(c, batch, runConv(c, batch, 1, *env ? env : nullptr, op));
     }
-  }
 }
+
+TEST(ConvFast, MatchesReferenceAtEveryWidth) { forEveryCase({"", "lanes=8", "lanes=4", "kc=64,mc=12"}, Forward, check); }
 
 TEST(ConvFast, TwoThreadsGiveTheSameBits) {
   for (const ConvCase &c : kCases) {
@@ -215,29 +218,9 @@ TEST(ConvFast, TwoThreadsGiveTheSameBits) {
 } // namespace
 
 namespace {
-TEST(ConvFast, GradInputMatchesReference) {
-  for (const char *env : {"", "lanes=8", "kc=64,mc=12"})
-    for (const ConvCase &c : kCases) {
-      SCOPED_TRACE(std::string("NNC_GEMM=") + env + " C=" + std::to_string(c.C) + " " + std::to_string(c.H) + "x" +
-                   std::to_string(c.W) + " F=" + std::to_string(c.F) + " " + std::to_string(c.KH) + "x" +
-                   std::to_string(c.KW));
-      for (int64_t batch : {1, 3})
-        checkGradInput(c, batch, runConv(c, batch, 1, *env ? env : nullptr, GradInput));
-    }
-}
-} // namespace
+TEST(ConvFast, GradInputMatchesReference) { forEveryCase({"", "lanes=8", "kc=64,mc=12"}, GradInput, checkGradInput); }
 
-namespace {
-TEST(ConvFast, GradFilterMatchesReference) {
-  for (const char *env : {"", "lanes=8", "kc=64,mc=12"})
-    for (const ConvCase &c : kCases) {
-      SCOPED_TRACE(std::string("NNC_GEMM=") + env + " C=" + std::to_string(c.C) + " " + std::to_string(c.H) + "x" +
-                   std::to_string(c.W) + " F=" + std::to_string(c.F) + " " + std::to_string(c.KH) + "x" +
-                   std::to_string(c.KW));
-      for (int64_t batch : {1, 3})
-        checkGradFilter(c, batch, runConv(c, batch, 1, *env ? env : nullptr, GradFilter));
-    }
-}
+TEST(ConvFast, GradFilterMatchesReference) { forEveryCase({"", "lanes=8", "kc=64,mc=12"}, GradFilter, checkGradFilter); }
 } // namespace
 
 namespace {

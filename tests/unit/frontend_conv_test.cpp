@@ -269,21 +269,7 @@ model m {
   const std::string alphabet = "(){}[]:,.=-0123456789xyzcwh_ ";
   std::mt19937 rng(2026);
   for (int i = 0; i < 600; ++i) {
-    std::string text = base;
-    for (int edits = 1 + (int)(rng() % 3); edits > 0; --edits) {
-      size_t at = rng() % text.size();
-      switch (rng() % 3) {
-      case 0:
-        text.erase(at, 1 + rng() % 4);
-        break;
-      case 1:
-        text.insert(at, 1, alphabet[rng() % alphabet.size()]);
-        break;
-      default:
-        text[at] = alphabet[rng() % alphabet.size()];
-        break;
-      }
-    }
+    std::string text = randomlyEdited(base, rng, alphabet, 4);
     DiagnosticEngine diags;
     auto model = compileModelSource("fuzz.nn", text, diags);
     EXPECT_TRUE(model || diags.hasErrors()) << text;

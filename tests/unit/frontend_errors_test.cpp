@@ -239,21 +239,7 @@ TEST(FrontendErrors, MutatedExamplesNeverCrash) {
   std::mt19937 rng(12345);
   for (const std::string &base : {std::string(kDeep), std::string(kIris)}) {
     for (int i = 0; i < 300; ++i) {
-      std::string text = base;
-      for (int edits = 1 + (int)(rng() % 3); edits > 0; --edits) {
-        size_t at = rng() % text.size();
-        switch (rng() % 3) {
-        case 0:
-          text.erase(at, 1 + rng() % 8);
-          break;
-        case 1:
-          text.insert(at, 1, alphabet[rng() % alphabet.size()]);
-          break;
-        default:
-          text[at] = alphabet[rng() % alphabet.size()];
-          break;
-        }
-      }
+      std::string text = randomlyEdited(base, rng, alphabet, 8);
       DiagnosticEngine diags;
       auto model = compileModelSource("fuzz.nn", text, diags);
       EXPECT_TRUE(model || diags.hasErrors()) << text;

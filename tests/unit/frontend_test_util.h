@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -138,6 +139,28 @@ writeFiles(const std::string &dir, const std::vector<std::pair<std::string, std:
     std::ofstream(root / name) << text;
   }
   return root;
+}
+
+/// `text` with 1-3 random edits (a run of up to `maxErase` characters
+/// erased, a character of `alphabet` inserted or put in place of one): the
+/// input of the tests that every edit compiles or gives located errors.
+inline std::string randomlyEdited(std::string text, std::mt19937 &rng, const std::string &alphabet,
+                                  int maxErase) {
+  for (int edits = 1 + (int)(rng() % 3); edits > 0; --edits) {
+    size_t at = rng() % text.size();
+    switch (rng() % 3) {
+    case 0:
+      text.erase(at, 1 + rng() % maxErase);
+      break;
+    case 1:
+      text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      break;
+    default:
+      text[at] = alphabet[rng() % alphabet.size()];
+      break;
+    }
+  }
+  return text;
 }
 
 } // namespace nnc::frontend::test
