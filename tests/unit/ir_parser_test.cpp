@@ -470,7 +470,7 @@ TEST(IrPasses, RegistryListsThePassesOfPassesDef) {
     names.emplace_back(p.name);
   EXPECT_EQ(names,
             (std::vector<std::string>{"autodiff", "train-step-sgd", "train-step-adam",
-                                      "train-step-adamw", "train-step-rmsprop", "simplify",
+                                      "train-step-adamw", "train-step-rmsprop", "simplify", "sink-pool-mask",
                                       "constfold", "cse", "fuse", "dce", "verify"}));
   EXPECT_TRUE(ir::findPass("dce"));
   EXPECT_FALSE(ir::findPass("gvn"));
