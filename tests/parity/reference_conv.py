@@ -47,6 +47,8 @@ BREAKS = {
     "max-pool-last": "max_pool's gradient to the last of tied maxima, not the first",
     "avg-pool-count-padding": "avg_pool divides by the whole window, padding included "
                               "(PyTorch's count_include_pad=True)",
+    "bn-grad-no-var-term": "batch_norm's input gradient without the variance's share "
+                           "(- xhat * mean(g * gamma * xhat))",
     "bn-unbiased-var": "batch_norm's running variance updated with the unbiased variance "
                        "(PyTorch's)",
     "bn-torch-momentum": "batch_norm's running statistics weighted the other way, "
@@ -196,8 +198,9 @@ def batch_norm_backward(layer, params, name, cache, g):
     gamma = params[name + ".gamma"].reshape(shape)
     grads = {name + ".gamma": (g * xhat).sum(axis=axes), name + ".beta": g.sum(axis=axes)}
     gxhat = g * gamma
+    var_term = 0 if "bn-grad-no-var-term" in BROKEN else 1
     dx = inv * (gxhat - gxhat.mean(axis=axes, keepdims=True)
-                - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True))
+                - var_term * xhat * (gxhat * xhat).mean(axis=axes, keepdims=True))
     return dx, grads
 
 

@@ -75,16 +75,20 @@ CANCER = dict(data="breast_cancer.csv")  # 100 rows, 30 features, 0/1 target
 DIGITS = dict(data="digits.csv", classification=True, image=(1, 8, 8))  # 100 8x8 images, 0..16
 
 
+def _pair(v):
+    """nnc's size argument: `3` is (3, 3), `[3, 2]` is (3, 2)."""
+    return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
+
+
 def conv(filters, kernel, stride=1, padding="valid", act="linear"):
     """reference_conv's conv2d layer, with nnc's defaults."""
-    pair = lambda v: tuple(v) if isinstance(v, (list, tuple)) else (v, v)  # noqa: E731
-    return dict(op="conv2d", filters=filters, kernel=pair(kernel), stride=pair(stride),
+    return dict(op="conv2d", filters=filters, kernel=_pair(kernel), stride=_pair(stride),
                 padding=padding, act=act)
 
 
 def pool(op, size, stride=None, padding="valid"):
-    pair = lambda v: tuple(v) if isinstance(v, (list, tuple)) else (v, v)  # noqa: E731
-    return dict(op=op, size=pair(size), stride=pair(stride or size), padding=padding)
+    """reference_conv's max_pool or avg_pool layer; the stride defaults to the size."""
+    return dict(op=op, size=_pair(size), stride=_pair(stride or size), padding=padding)
 
 
 SCALE16, FLATTEN = dict(op="scale", by=1 / 16), dict(op="flatten")
