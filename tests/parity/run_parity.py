@@ -152,7 +152,7 @@ CASES = [
               dict(op="dense", units=10, act="linear")]),
     dict(name="cnn_strided_avg_sgd", **DIGITS, loss="cross_entropy",
          opt=("sgd", dict(lr=0.05, momentum=0.9)), batch=32,
-         net=[SCALE16, conv(6, 3, stride=2, padding="same", act="tanh"),
+         net=[SCALE16, conv(6, [3, 2], stride=[2, 1], padding="same", act="tanh"),
               pool("avg_pool", 2, stride=1, padding="same"),
               conv(8, 3, act="relu"), dict(op="global_avg_pool"),
               dict(op="dense", units=10, act="linear")]),
