@@ -29,7 +29,7 @@ that reproduces a named known issue of nnc (KNOWN_ISSUES, README.md).
 
     run_parity.py --nnc build/bin/nnc [--case NAME ...] [-v]
     Deliberately wrong references, to show that the harness catches them:
-    --lr-scale 1.01, --no-bias-correction
+    --lr-scale 1.01, --no-bias-correction, --break KIND (reference_conv.BREAKS)
 """
 import argparse
 import importlib.util
@@ -61,6 +61,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import reference as ref  # noqa: E402
+import reference_conv as ref_conv  # noqa: E402
 
 LOSS_FLOOR = 1e-6
 ADAM_F32 = "adam-bias-correction-f32"  # a known issue, see KNOWN_ISSUES
@@ -71,6 +72,26 @@ IRIS = dict(data="iris.csv", classification=True, normalize=True,
 CONCRETE = dict(data="concrete.csv")  # 100 rows, 8 features, standardized target
 DIABETES = dict(data="diabetes.csv")  # 90 rows, 10 features, standardized target
 CANCER = dict(data="breast_cancer.csv")  # 100 rows, 30 features, 0/1 target
+DIGITS = dict(data="digits.csv", classification=True, image=(1, 8, 8))  # 100 8x8 images, 0..16
+
+
+def _pair(v):
+    """nnc's size argument: `3` is (3, 3), `[3, 2]` is (3, 2)."""
+    return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
+
+
+def conv(filters, kernel, stride=1, padding="valid", act="linear"):
+    """reference_conv's conv2d layer, with nnc's defaults."""
+    return dict(op="conv2d", filters=filters, kernel=_pair(kernel), stride=_pair(stride),
+                padding=padding, act=act)
+
+
+def pool(op, size, stride=None, padding="valid"):
+    """reference_conv's max_pool or avg_pool layer; the stride defaults to the size."""
+    return dict(op=op, size=_pair(size), stride=_pair(stride or size), padding=padding)
+
+
+SCALE16, FLATTEN = dict(op="scale", by=1 / 16), dict(op="flatten")
 
 # name: data, layer sizes and activations, loss, optimizer (kind, options),
 # batch size; `pending`: (a front-end feature the model needs that nnc may not
@@ -79,6 +100,8 @@ CANCER = dict(data="breast_cancer.csv")  # 100 rows, 30 features, 0/1 target
 # Rows / batch: iris 120/16 (steps 8 and 16 partial, 8 rows), concrete 100/32
 # (every 4th step partial, 4 rows), diabetes 90/20 (every 5th, 10 rows),
 # breast_cancer 100/16 (every 7th, 4 rows): every case crosses epochs.
+# Image cases (`net`: reference_conv's layers, replacing sizes and acts):
+# digits 100/32 (every 4th step partial, 4 rows).
 CASES = [
     dict(name="sgd_mse", **CONCRETE, sizes=[8, 8, 1], acts=["relu", "linear"],
          loss="mse", opt=("sgd", dict(lr=0.05)), batch=32),
@@ -111,6 +134,28 @@ CASES = [
          loss="huber", opt=("rmsprop", dict(lr=0.005)), batch=20),
     dict(name="rmsprop_wd_mse", **CONCRETE, sizes=[8, 10, 1], acts=["relu", "linear"],
          loss="mse", opt=("rmsprop", dict(lr=0.005, rho=0.95, weight_decay=0.02)), batch=32),
+    dict(name="cnn_adam_ce", **DIGITS, loss="cross_entropy", opt=("adam", dict(lr=0.001)), batch=32,
+         net=[SCALE16, conv(8, 3, padding="same", act="relu"), pool("max_pool", 2),
+              conv(8, 3, padding="same", act="relu"), pool("max_pool", 2), FLATTEN,
+              dict(op="dense", units=10, act="linear")]),
+    dict(name="cnn_bn_adam_ce", **DIGITS, loss="cross_entropy", opt=("adam", dict(lr=0.001)),
+         batch=32,
+         net=[SCALE16, conv(8, 3, padding="same", act="relu"),
+              dict(op="batch_norm", momentum=0.9, eps=1e-3), pool("max_pool", 2),
+              conv(8, 3, padding="same", act="relu"), pool("max_pool", 2), FLATTEN,
+              dict(op="dense", units=10, act="linear")]),
+    dict(name="cnn_bn_sgd_ce", **DIGITS, loss="cross_entropy",
+         opt=("sgd", dict(lr=0.02, momentum=0.9)), batch=32,
+         net=[SCALE16, conv(8, 3, padding="same"), dict(op="batch_norm", momentum=0.9, eps=1e-3),
+              dict(op="act", act="relu"), pool("max_pool", 2),
+              conv(8, 3, padding="same", act="relu"), pool("max_pool", 2), FLATTEN,
+              dict(op="dense", units=10, act="linear")]),
+    dict(name="cnn_strided_avg_sgd", **DIGITS, loss="cross_entropy",
+         opt=("sgd", dict(lr=0.05, momentum=0.9)), batch=32,
+         net=[SCALE16, conv(6, [3, 2], stride=[2, 1], padding="same", act="tanh"),
+              pool("avg_pool", 2, stride=1, padding="same"),
+              conv(8, 3, act="relu"), dict(op="global_avg_pool"),
+              dict(op="dense", units=10, act="linear")]),
 ]
 
 # Known deviations of nnc from the exact formulas, by name: how the reference
@@ -185,8 +230,15 @@ def compare(case, args, x, y, stats, w0, nnc_result, bias_correction):
     options["lr"] = options.get("lr", ref.Optimizer.DEFAULTS[kind]["lr"]) * args.lr_scale
     opt = ref.Optimizer(kind, decay_biases=case.get("decay_biases", True),
                         bias_correction=bias_correction, **options)
-    ref_losses, ref_params = ref.train(w0, case["acts"], x, y, case["loss"], opt, case["batch"],
-                                       args.steps, dtype=np.dtype(args.dtype))
+    ref_states = {}
+    if "net" in case:
+        w0, s0 = w0
+        ref_losses, ref_params, ref_states = ref_conv.train(
+            w0, s0, case["net"], x, y, case["loss"], opt, case["batch"], args.steps,
+            dtype=np.dtype(args.dtype))
+    else:
+        ref_losses, ref_params = ref.train(w0, case["acts"], x, y, case["loss"], opt,
+                                           case["batch"], args.steps, dtype=np.dtype(args.dtype))
     notes = []
     if sorted(nnc_losses) != list(range(1, args.steps + 1)):
         notes.append(f"nnc logged steps {sorted(nnc_losses)[:3]}..., not 1..{args.steps}")
@@ -200,6 +252,11 @@ def compare(case, args, x, y, stats, w0, nnc_result, bias_correction):
         notes.append(f"parameters differ: nnc {sorted(nnc_params)}, reference {sorted(ref_params)}")
         return loss_err, float("inf"), notes
     errs = {k: rel_error(nnc_params[k], ref_params[k], args.floor, w0[k]) for k in ref_params}
+    for k in ref_states:  # batch_norm's running statistics (state, not param)
+        if k not in saved:
+            notes.append(f"nnc saved no {k}")
+            return loss_err, float("inf"), notes
+        errs[k] = rel_error(saved[k], ref_states[k], args.floor, s0[k])
     if stats:
         norm = header.get("normalization") or {}
         for key, name in (("mean", "normalization.mean"), ("std", "normalization.std")):
@@ -234,8 +291,13 @@ def run_case(case, args, work):
     if case.get("normalize"):
         x, mean, std = ref.standardize(x)
         stats = {"normalization.mean": mean, "normalization.std": std}
-    w0 = ref.init_params(case["sizes"], 1000 + [c["name"] for c in CASES].index(case["name"]))
-    result = run_nnc(case, args, work, w0)
+    seed = 1000 + [c["name"] for c in CASES].index(case["name"])
+    if "net" in case:  # images: (params, running statistics)
+        x = x.reshape((len(x),) + case["image"])
+        w0 = ref_conv.init_params(case["net"], case["image"], seed)
+    else:
+        w0 = ref.init_params(case["sizes"], seed)
+    result = run_nnc(case, args, work, w0[0] if "net" in case else w0)
     if isinstance(result, str):
         return Outcome("FAIL", note=result)
 
@@ -274,6 +336,9 @@ def main():
                     help="multiply the reference's learning rate (to show a failure)")
     ap.add_argument("--no-bias-correction", action="store_true",
                     help="adam/adamw in the reference without bias correction (to show a failure)")
+    ap.add_argument("--break", dest="breaks", action="append", default=[],
+                    choices=sorted(ref_conv.BREAKS),
+                    help="a deliberate error in the image layers' reference (to show a failure)")
     ap.add_argument("--workdir", help="keep the .nnw files here (default: a temporary directory)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every loss and tensor")
     args = ap.parse_args()
@@ -286,7 +351,11 @@ def main():
         cases = [c for c in CASES if c["name"] in args.case]
 
     print(f"reference: hand-written gradients agree with central differences "
-          f"(largest relative difference {ref.self_test():.1e})")
+          f"(largest relative difference {ref.self_test():.1e}; "
+          f"image layers {ref_conv.self_test():.1e})")
+    for b in args.breaks:
+        print(f"reference broken on purpose: {ref_conv.BREAKS[b]}")
+    ref_conv.BROKEN.update(args.breaks)
     with tempfile.TemporaryDirectory(prefix="nnc-parity-") as tmp:
         work = args.workdir or tmp
         os.makedirs(work, exist_ok=True)

@@ -3,7 +3,9 @@
 
     python3 tests/parity/data/make_data.py [--shared ../shared/data/split]
 
-iris.csv is copied unchanged (nnc standardizes it; the reference repeats that).
+iris.csv is copied unchanged (nnc standardizes it; the reference repeats that);
+digits.csv is the first 100 rows of digits.train.csv, unchanged (the models
+scale the pixels, 0..16, by 1/16 themselves).
 The others are the first rows of a training split with every column (features
 and a regression target; not a 0/1 label) standardized over those rows and
 written with 5 decimals, so that models read them with `normalize = none` and
@@ -33,6 +35,10 @@ def main():
         text = f.read()
     with open(os.path.join(HERE, "iris.csv"), "w") as f:
         f.write(text)
+    with open(os.path.join(args.shared, "digits.train.csv")) as f:
+        lines = f.readlines()[:101]  # the header and 100 images
+    with open(os.path.join(HERE, "digits.csv"), "w") as f:
+        f.writelines(lines)
     for name, (source, rows, target_too) in SETS.items():
         with open(os.path.join(args.shared, source)) as f:
             r = list(csv.reader(f))
