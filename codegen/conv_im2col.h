@@ -10,11 +10,19 @@
 
 namespace nnc::codegen {
 
-/// Images [C,H,W], filter KH x KW, output rows OW wide, zero padding.
+/// Images [C,H,W], filter KH x KW, output rows OW wide, zero padding;
+/// `chunk` input channels are packed per pass over the output rows (0: all).
 struct Im2col {
   int64_t C, H, W, KH, KW, OW;
   int64_t top, left, bottom, right;
+  int64_t chunk = 0;
 };
+
+/// Channels per im2col pass over the output rows: their k-rows (KH*KW per
+/// channel, `width` floats each) in half of an L1 of l1Bytes (4 KiB-32 KiB
+/// when unknown), so that each cache line of the panel is completed while it
+/// is in L1 instead of being refetched once per output row.
+int64_t im2colChunk(int64_t window, int64_t width, int64_t l1Bytes);
 
 /// Writes col[k, p] for k in [k0, k0+kc) (whole channels: multiples of
 /// KH*KW) and pixels p in [p0, pEnd) of image `x` (f32 [C,H,W]) into panels

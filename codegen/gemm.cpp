@@ -25,7 +25,7 @@ void apply(GemmConfig &c, const GemmBlocking &g) {
   c.lanes = g.lanes;
   c.mr = g.mr, c.nv = g.nv, c.kc = g.kc, c.mc = g.mc;
   c.directMr = std::min(g.mr, 4);
-  c.l2Bytes = g.l2Bytes, c.l1SetSpan = g.l1SetSpan, c.bStreams = g.bStreams;
+  c.l2Bytes = g.l2Bytes, c.l1Bytes = g.l1Bytes, c.l1SetSpan = g.l1SetSpan, c.bStreams = g.bStreams;
   c.why = g.why;
 }
 

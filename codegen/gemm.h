@@ -75,6 +75,7 @@ struct GemmConfig {
   int64_t parallelMinMacs = int64_t(1) << 21;
 
   int64_t l2Bytes = 0;        // per-GEMM row block: C's mc x N block in half of L2 (0: no bound)
+  int64_t l1Bytes = 0;        // L1 data cache per core (0: unknown; im2col's channel chunks)
   int64_t l1SetSpan = 4096;   // B read in place with rows this far apart or more / 2: packed ...
   bool bStreams = false;      // ... unless its micro-panel streams from L2 anyway (kc x nr > L1)
   std::string cpu;            // the CPU description it was derived from (--stats)

@@ -73,6 +73,7 @@ GemmBlocking chooseGemmBlocking(const CpuDescription &cpu) {
 
   // mc: A's block in half of L2.
   g.l2Bytes = cpu.l2.bytes;
+  g.l1Bytes = cpu.l1.bytes;
   g.l1SetSpan = cpu.l1.setSpan() > 0 ? cpu.l1.setSpan() : 4096;
   int64_t mc = cpu.l2.bytes / 2 / (g.kc * 4);
   g.mc = std::max<int64_t>(g.mr, roundDown(std::min<int64_t>(mc, 1024), g.mr));

@@ -36,6 +36,7 @@ struct GemmBlocking {
   int64_t kc = 256;    // K block
   int64_t mc = 144;    // M block, a multiple of mr (before the per-GEMM C bound)
   int64_t l2Bytes = 0;      // for the per-GEMM bound on mc
+  int64_t l1Bytes = 0;      // L1 data per core (0: unknown)
   int64_t l1SetSpan = 4096; // bytes between addresses of the same L1 set
   bool bStreams = false;    // B's kc x nr micro-panel does not stay in L1 (streams from L2)
   std::string why;     // one line per choice, for --stats

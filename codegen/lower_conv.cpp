@@ -93,7 +93,8 @@ bool lowerConv2DFast(Lowering &L, const ir::Node &n, const TileEpilogue *tile) {
   Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll, tile ? &epi : nullptr});
   auto I = [&](int64_t v) { return b.getInt64(v); };
 
-  const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.top, g.left, g.bottom, g.right};
+  const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.top, g.left, g.bottom, g.right,
+                     im2colChunk(g.KH * g.KW, nr, cfg.l1Bytes)};
   // col[k0 .. k0+kc) x pixels [p0 .. p0+nc) into panels of nr pixels at dst
   // (panel q at q*kc*nr, k-row at (k-k0)*nr).
   auto pack = [&](Value *x, Value *k0, Value *kc, Value *p0, Value *dst) {

@@ -196,7 +196,8 @@ bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n) {
   GemmKernels kernels(L.module(), cfg);
   Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll});
   Function *packB = kernels.packB(true, nv);
-  const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.win.top, g.win.left, g.win.bottom, g.win.right};
+  const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.win.top,
+                     g.win.left, g.win.bottom, g.win.right, im2colChunk(window, g.Ppad, cfg.l1Bytes)};
 
   // Input channels [c0, c1): dW^T's rows [c0*window, c1*window), then dW's
   // columns from them.
