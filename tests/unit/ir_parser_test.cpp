@@ -471,7 +471,8 @@ TEST(IrPasses, RegistryListsThePassesOfPassesDef) {
   EXPECT_EQ(names,
             (std::vector<std::string>{"autodiff", "train-step-sgd", "train-step-adam",
                                       "train-step-adamw", "train-step-rmsprop", "simplify",
-                                      "constfold", "cse", "fuse", "dce", "verify"}));
+                                      "constfold", "fold-batch-norm", "cse", "fuse", "dce",
+                                      "verify"}));
   EXPECT_TRUE(ir::findPass("dce"));
   EXPECT_FALSE(ir::findPass("gvn"));
   auto g = parseOk(kAllOps);
