@@ -63,8 +63,8 @@ std::string cHeader(const AotModel &model, const AotInterface &api) {
                    commentSafe(model.input), api.numFeatures));
   line(fmt::format("#define {}_NUM_FEATURES {}", P, api.numFeatures));
   if (api.inputShape.size() == 3) { // an image f32[C,H,W] (frontend: image inputs)
-    line(fmt::format("/* The input is one image per row: {}_NUM_FEATURES = CHANNELS * HEIGHT * WIDTH",
-                     P));
+    line(fmt::format(
+        "/* The input is one image per row: {}_NUM_FEATURES = CHANNELS * HEIGHT * WIDTH", P));
     line(" * pixels in row-major (channel, row, column) order, as the CSV's columns. */");
     line(fmt::format("#define {}_INPUT_CHANNELS {}", P, api.inputShape[0]));
     line(fmt::format("#define {}_INPUT_HEIGHT {}", P, api.inputShape[1]));

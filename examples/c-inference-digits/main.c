@@ -12,12 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The header gives the image's shape; a row is the whole image. */
-typedef char image_is_one_row[DIGITS_CNN_NUM_FEATURES ==
-                                      DIGITS_CNN_INPUT_CHANNELS * DIGITS_CNN_INPUT_HEIGHT *
-                                          DIGITS_CNN_INPUT_WIDTH
-                                  ? 1
-                                  : -1];
+/* The header gives the image's shape; a row of features is one whole image. */
+#if DIGITS_CNN_NUM_FEATURES !=                                                                     \
+    DIGITS_CNN_INPUT_CHANNELS * DIGITS_CNN_INPUT_HEIGHT * DIGITS_CNN_INPUT_WIDTH
+#error "model.h: a row of features is not one image"
+#endif
 
 static int fail(const char *path, long line, const char *what) {
   fprintf(stderr, "%s:%ld: error: %s\n", path, line, what);
@@ -45,7 +44,8 @@ int main(int argc, char **argv) {
       continue; /* blank line */
     if (rows == capacity) {
       capacity = capacity ? 2 * capacity : 256;
-      images = (float *)realloc(images, (size_t)capacity * DIGITS_CNN_NUM_FEATURES * sizeof *images);
+      images =
+          (float *)realloc(images, (size_t)capacity * DIGITS_CNN_NUM_FEATURES * sizeof *images);
       if (!images)
         return fail(argv[1], line, "out of memory");
     }
@@ -64,7 +64,8 @@ int main(int argc, char **argv) {
   }
   fclose(f);
 
-  probabilities = (float *)malloc((size_t)(rows ? rows : 1) * DIGITS_CNN_NUM_OUTPUTS * sizeof(float));
+  probabilities =
+      (float *)malloc((size_t)(rows ? rows : 1) * DIGITS_CNN_NUM_OUTPUTS * sizeof(float));
   if (!probabilities || digits_cnn_predict(images, rows, probabilities) != 0)
     return fail(argv[1], 0, "prediction failed");
 
