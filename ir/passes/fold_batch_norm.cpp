@@ -1,7 +1,7 @@
 // -fold-batch-norm: in an inference build with baked weights
 // (PassContext::paramsAreConstant), a batch norm that follows a convolution
 // becomes part of the convolution's weights and bias (Ioffe & Szegedy 2015,
-// sec. 3.2: at inference the normalization is a fixed linear transform; the
+// sec. 3.1: at inference the normalization is a fixed linear transform; the
 // folding is the usual one of TensorRT, ONNX Runtime, PyTorch's
 // fuse_conv_bn_eval):
 //   z = (conv(x, W) + b - mean) * s + beta,   s = gamma / sqrt(var + eps)
@@ -10,12 +10,13 @@
 // inference graph: add(mul(sub(y, mean), s), beta) with y = add(conv2d(x, W),
 // b) or y = conv2d(x, W) (either order of the commutative add and mul).
 // mean, s, beta and b must be baked (made of params, constants and states no
-// assign writes, without the batch size) and per output channel (shape
-// [1,F,1,1], [F,1,1], [F] broadcast along F ... or one value), W baked;
-// every intermediate must have no other reader. The new W * s and bias are
-// expressions of baked values only, which the baked-weights folding of
-// `nnc --emit=obj` (tools/nnc/fold_baked_weights.h) then computes once, so
-// the kernel is conv + bias (+ its epilogue) with no batch-norm arithmetic.
+// assign writes, without the batch size) and per output channel (varying
+// only along F when broadcast against [B,F,H,W]: [1,F,1,1], [F,1,1], or one
+// value), W baked; every intermediate must have no other reader. The new
+// W * s and bias are expressions of baked values only, which the
+// baked-weights folding of `nnc --emit=obj` (tools/nnc/fold_baked_weights.h)
+// then computes once, so the kernel is conv + bias (+ its epilogue) with no
+// batch-norm arithmetic.
 //
 // Rounding: conv(x, W * s) rounds differently from conv(x, W) * s (by a few
 // float32 ulps of each pre-activation); it is not an IEEE identity, which is
