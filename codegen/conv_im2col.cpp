@@ -1,6 +1,7 @@
 #include "codegen/conv_im2col.h"
 #include "codegen/loop_builder.h"
 
+#include <algorithm>
 #include <llvm/IR/Intrinsics.h>
 
 namespace nnc::codegen {
@@ -25,6 +26,14 @@ void emitIm2col(IRBuilder<> &b, int w, const Im2col &g, Value *x, Value *k0, Val
   };
   const bool padded = g.top || g.left || g.bottom || g.right;
   const int64_t window = g.KH * g.KW;
+  // A run (one output row's pixels within a panel) is at most min(OW, width)
+  // long: up to kStraightRunVectors vectors (always, for the forward
+  // convolution's B panels of nr vectors) are written as straight-line code. LLVM could not see that bound in a loop over the run:
+  // it unrolled it to the panel's width in each of the KH*KW copies, and Loop
+  // Strength Reduction then took 85 % of the backend's time on the result
+  // (mnist convnet's conv2 forward: 0.14 of 0.16 s in llc).
+  constexpr int64_t kStraightRunVectors = 8;
+  const int64_t runVectors = (std::min(g.OW, width) + w - 1) / w;
 
   Value *panels = b.CreateSDiv(b.CreateAdd(b.CreateSub(pEnd, p0), I(width - 1)), I(width));
     emitLoop(b, I(0), panels, I(1), [&](Value *q) {
@@ -68,12 +77,18 @@ void emitIm2col(IRBuilder<> &b, int w, const Im2col &g, Value *x, Value *k0, Val
               Value *col0 = b.CreateAdd(ox0, I(kx - g.left));
               Value *src = b.CreateGEP(f32, row, col0);
               Value *out = b.CreateInBoundsGEP(f32, dstRow, b.CreateMul(b.CreateAdd(kRow, I(kx)), I(width)));
-              emitLoop(b, I(0), len, I(w), [&](Value *t) {
-                Value *store = b.CreateSelect(b.CreateICmpEQ(t, I(0)), first, lanesBelow(t, len));
+              auto copy = [&](Value *t, Value *store) {
                 Value *load = padded ? b.CreateAnd(store, lanesInside(t, col0, hi)) : store;
                 Value *v = b.CreateMaskedLoad(vec, b.CreateGEP(f32, src, t), Align(4), load, Constant::getNullValue(vec));
                 b.CreateMaskedStore(v, b.CreateInBoundsGEP(f32, out, t), Align(4), store);
-              });
+              };
+              if (runVectors <= kStraightRunVectors)
+                for (int64_t j = 0; j < runVectors; ++j)
+                  copy(I(j * w), j ? lanesBelow(I(j * w), len) : first);
+              else // wide rows into a wide operand (the filter gradient's)
+                emitLoop(b, I(0), len, I(w), [&](Value *t) {
+                  copy(t, b.CreateSelect(b.CreateICmpEQ(t, I(0)), first, lanesBelow(t, len)));
+                });
             }
           }
         });

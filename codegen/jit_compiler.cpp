@@ -218,8 +218,9 @@ std::vector<KernelFn> JitCompiler::lookupAll(const std::vector<std::string> &sym
   orc::SymbolLookupSet set;
   for (const std::string &s : symbols) {
     set.add(impl_->jit->mangleAndIntern(s));
-    for (const std::string &c : impl_->companions[s])
-      set.add(impl_->jit->mangleAndIntern(c));
+    if (auto it = impl_->companions.find(s); it != impl_->companions.end()) // read only: lookups
+      for (const std::string &c : it->second)                                // may run concurrently
+        set.add(impl_->jit->mangleAndIntern(c));
   }
   auto found = es.lookup(orc::makeJITDylibSearchOrder(&impl_->jit->getMainJITDylib()), set);
   if (!found)

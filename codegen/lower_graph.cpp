@@ -151,16 +151,34 @@ struct KernelPart {
   int module = 0; // of ModuleShare::count
 };
 
+/// An op's share of LLVM's compile time, in elementwise ops. Measured as
+/// opt -O2 + llc -O3 CPU time per part of the mnist convnet's training step
+/// (codegen of each part with what it calls): an elementwise op ~5 ms, a
+/// matmul 40-60 (it brings micro-kernels and packing), a convolution 90-100
+/// (im2col too), the filter gradient 110-140, the input gradient 60, a pool
+/// or the loss ~15-30.
+int64_t compileWeight(ir::OpKind k) {
+  switch (k) {
+  case ir::OpKind::Conv2DGradFilter: return 24;
+  case ir::OpKind::Conv2D: return 18;
+  case ir::OpKind::Conv2DGradInput: case ir::OpKind::MatMul: return 10;
+  case ir::OpKind::MaxPool2D: case ir::OpKind::MaxPool2DGrad: case ir::OpKind::AvgPool2D:
+  case ir::OpKind::AvgPool2DGrad: case ir::OpKind::SoftmaxCrossEntropy:
+  case ir::OpKind::SoftmaxCrossEntropyGrad: case ir::OpKind::Softmax:
+    return 4;
+  default: return 1;
+  }
+}
+
 /// The parts in the order the kernel calls them, each given to the module
-/// with the least estimated size so far (a matmul weighs 8 ops: it brings
-/// micro-kernels).
+/// with the least estimated compile time so far (compileWeight).
 std::vector<KernelPart> kernelParts(const ir::Graph &g,
                                     const std::unordered_set<const ir::Node *> &readThrough,
                                     const std::string &symbol, int modules) {
   std::unordered_map<int, int64_t> groupSize;
   for (auto &up : g.nodes())
     if (up->group)
-      groupSize[up->group] += ir::isGroupHead(up->kind) ? 8 : 1;
+      groupSize[up->group] += compileWeight(up->kind);
   std::vector<KernelPart> parts;
   std::vector<int64_t> load(std::max(1, modules), 0);
   int lastGroup = 0;
@@ -173,7 +191,7 @@ std::vector<KernelPart> kernelParts(const ir::Graph &g,
                                      : symbol + "." + ir::opName(up->kind) + "." +
                                            std::to_string(up->id)};
     p.module = (int)(std::min_element(load.begin(), load.end()) - load.begin());
-    load[p.module] += up->group ? groupSize[up->group] : ir::isGroupHead(up->kind) ? 8 : 1;
+    load[p.module] += up->group ? groupSize[up->group] : compileWeight(up->kind);
     parts.push_back(p);
   }
   return parts;
@@ -341,8 +359,8 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
   // One internal function per kernel (an op, or a fusion group) keeps each
   // function small, so the O3 pipeline's cost grows linearly with the model;
   // the kernel calls them in graph order. Shared out among several modules
-  // (`share`), each part goes to the least loaded one, its size estimated
-  // from its ops (a matmul brings micro-kernels).
+  // (`share`), each part goes to the least loaded one, its compile time
+  // estimated from its ops (compileWeight).
   std::vector<KernelPart> parts = kernelParts(g, readThrough, symbol, share.count);
   const bool split = share.count > 1;
   Function *kernel = nullptr;

@@ -18,9 +18,9 @@ std::vector<std::string> optimizationPipeline(int level) {
   case 1:
     return {"simplify", "constfold", "dce"};
   case 2:
-    return {"simplify", "constfold", "cse", "dce", "fuse"};
+    return {"simplify", "sink-pool-mask", "constfold", "cse", "dce", "fuse"};
   default:
-    return {"simplify", "constfold", "cse", "simplify", "constfold", "cse", "dce", "fuse"};
+    return {"simplify", "sink-pool-mask", "constfold", "cse", "simplify", "constfold", "cse", "dce", "fuse"};
   }
 }
 

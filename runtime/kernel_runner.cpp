@@ -48,6 +48,12 @@ KernelRunner::KernelRunner(codegen::KernelSignature sig, codegen::KernelFn fn, P
   }
 }
 
+KernelRunner::KernelRunner(codegen::KernelSignature sig, std::function<codegen::KernelFn()> resolve,
+                           ParamStore &store)
+    : KernelRunner(std::move(sig), codegen::KernelFn{nullptr}, store) {
+  resolve_ = std::move(resolve);
+}
+
 bool KernelRunner::bind(Binding::Role role, const std::string &name, void *data) {
   int i = sig_.find(role, name);
   if (i < 0)
@@ -63,6 +69,10 @@ void KernelRunner::run(int64_t batch) {
     if (!pointers_[i])
       throw std::logic_error("kernel " + sig_.symbol + ": binding '" + sig_.bindings[i].name +
                              "' is not bound");
+  if (!fn_) {
+    fn_ = resolve_();
+    resolve_ = nullptr;
+  }
   fn_(pointers_.data(), batch, workspace_.get());
 }
 

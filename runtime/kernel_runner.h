@@ -6,6 +6,7 @@
 #include "runtime/param_store.h"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace nnc::runtime {
@@ -13,6 +14,10 @@ namespace nnc::runtime {
 class KernelRunner {
 public:
   KernelRunner(codegen::KernelSignature sig, codegen::KernelFn fn, ParamStore &store);
+  /// A kernel still compiling: `resolve` (waits for it, may throw the
+  /// compiler's error) is called by the first run(), not before.
+  KernelRunner(codegen::KernelSignature sig, std::function<codegen::KernelFn()> resolve,
+               ParamStore &store);
 
   const codegen::KernelSignature &signature() const { return sig_; }
   /// Points the binding (role, name) at `data`; false if the kernel has none.
@@ -22,7 +27,8 @@ public:
 
 private:
   codegen::KernelSignature sig_;
-  codegen::KernelFn fn_;
+  codegen::KernelFn fn_ = nullptr;
+  std::function<codegen::KernelFn()> resolve_; // until fn_ is known
   std::vector<void *> pointers_;
   /// Page-aligned (kWorkspaceAlign): the plan's 64-byte slot offsets are
   /// then 64-byte addresses, so vector loads and stores of intermediates and

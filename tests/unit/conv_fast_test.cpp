@@ -183,6 +183,7 @@ const std::vector<ConvCase> kCases = {
     {2, 9, 7, 7, 5, 5, pads(2, 2, 2, 2)},      // 5x5 'same'
     {64, 6, 5, 3, 3, 3, {}},                   // K = 576, three K blocks; F below mr
     {3, 40, 40, 8, 1, 1, {}},                  // 1x1, 1600 pixels: several pixel blocks at small L2
+    {2, 4, 70, 3, 3, 3, {}},                   // rows of 68 pixels: im2col's run loop at 8 lanes
 };
 
 /// `check` on every case of kCases at batch 1 and 3, per NNC_GEMM setting.

@@ -487,4 +487,57 @@ TEST(RewritePasses, RandomGraphsComputeTheSameBeforeAndAfter) {
     EXPECT_GT(ctx.stats.get("simplify", rule), 0) << rule << "\n" << ctx.stats.str();
 }
 
+/// -sink-pool-mask: mul(max_pool2d_grad(a, g), greater(a, c)) and its
+/// rewrite compute the same values (the sign of a zero aside, as its header
+/// says), on maps with ties, zeros, negatives, inf and NaN, for pools with
+/// and without overlap and padding, either operand order, several c. Seen
+/// failing (c=0.5 cases) with the pooled mask's threshold forced to 0.
+TEST(RewritePasses, SinkPoolMaskKeepsEveryValue) {
+  struct Pool {
+    int64_t k, s, pad;
+  };
+  ir::PassContext ctx;
+  std::mt19937 rng(11);
+  const auto &special = specialValues();
+  for (Pool p : {Pool{2, 2, 0}, Pool{3, 2, 0}, Pool{3, 1, 1}, Pool{2, 1, 0}})
+    for (double c : {0.0, 0.5, -1.0})
+      for (bool maskFirst : {false, true}) {
+        ir::Window2D win;
+        win.kh = win.kw = p.k, win.sh = win.sw = p.s;
+        win.top = win.left = win.bottom = win.right = p.pad;
+        Graph g("pool");
+        ir::Builder b(g);
+        const int64_t H = 7, W = 6, oh = (H + 2 * p.pad - p.k) / p.s + 1, ow = (W + 2 * p.pad - p.k) / p.s + 1;
+        Node *a = b.input("a", {DType::F32, Shape{B, 2, H, W}});
+        Node *gy = b.input("g", {DType::F32, Shape{B, 2, oh, ow}});
+        Node *routed = b.maxPool2dGrad(a, gy, win);
+        Node *mask = b.binary(OpKind::Greater, a, b.constant(c));
+        b.output("d", maskFirst ? b.mul(mask, routed) : b.mul(routed, mask));
+        std::unique_ptr<Graph> before = g.clone(), after = g.clone();
+        ASSERT_EQ(ir::runPass("sink-pool-mask", after, ctx), "");
+        ASSERT_EQ(ir::verifyGraph(*after), "") << ir::printGraph(*after);
+        Kernels kernels({before.get(), after.get()});
+        for (int run = 0; run < 4; ++run) {
+          Tensors in;
+          std::uniform_int_distribution<int> kind(0, 9), small(-2, 2);
+          std::uniform_int_distribution<size_t> pick(0, special.size() - 1);
+          for (int64_t i = 0; i < kB * 2 * H * W; ++i) { // few distinct values: ties, zeros
+            int k = kind(rng);
+            in["a"].push_back(k < 7 ? 0.5f * (float)small(rng) : special[pick(rng)]);
+          }
+          std::uniform_real_distribution<float> u(-2, 2);
+          for (int64_t i = 0; i < kB * 2 * oh * ow; ++i)
+            in["g"].push_back(u(rng));
+          std::vector<Tensors> r = kernels.run(in);
+          const std::vector<float> &want = r[0].at("d"), &got = r[1].at("d");
+          for (size_t i = 0; i < want.size(); ++i)
+            ASSERT_TRUE(got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i])))
+                << "d[" << i << "]: " << bits(got[i]) << ", before: " << bits(want[i]) << " (window "
+                << p.k << " stride " << p.s << " pad " << p.pad << ", c " << c << ")\n"
+                << ir::printGraph(*after);
+        }
+      }
+  EXPECT_EQ(ctx.stats.get("sink-pool-mask", "masks moved before a max-pool gradient"), 24);
+}
+
 } // namespace

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
+#include <future>
 #include <iostream>
 #include <optional>
 
@@ -276,25 +277,37 @@ int run(const cli::Options &opts) {
     return 0;
   }
 
-  // 4. Run: train, evaluate, predict. The kernels compile in parallel.
-  std::vector<std::string> symbols;
-  for (auto *sig : {&stepSig, &evalSig, &predictSig})
+  // 4. Run: train, evaluate, predict. A training run waits for the training
+  // step only (its modules compile on both compile threads); the evaluation
+  // and prediction kernels compile in the background meanwhile, and their
+  // first call waits for them.
+  std::vector<std::string> later;
+  for (auto *sig : {&evalSig, &predictSig})
     if (*sig)
-      symbols.push_back((*sig)->symbol);
-  std::vector<codegen::KernelFn> fns = jit.lookupAll(symbols);
-  auto fnOf = [&](const std::string &symbol) {
-    return fns[std::find(symbols.begin(), symbols.end(), symbol) - symbols.begin()];
+      later.push_back((*sig)->symbol);
+  std::optional<codegen::KernelFn> stepFn;
+  if (stepSig)
+    stepFn = jit.lookup(stepSig->symbol);
+  std::shared_future<std::vector<codegen::KernelFn>> laterFns =
+      std::async(std::launch::async, [&jit, later] { return jit.lookupAll(later); }).share();
+  if (!stepSig)
+    laterFns.wait();
+  auto fnOf = [laterFns, later](const std::string &symbol) {
+    return [laterFns, later, symbol] {
+      return laterFns.get()[std::find(later.begin(), later.end(), symbol) - later.begin()];
+    };
   };
   if (!session)
     session.emplace(*model, std::vector<const ir::Graph *>{builtTrainGraph.get()}, opts);
   std::optional<runtime::KernelRunner> step, eval, predict;
   if (stepSig)
-    step.emplace(*stepSig, fnOf(stepSig->symbol), session->store);
+    step.emplace(*stepSig, *stepFn, session->store);
   if (evalSig)
     eval.emplace(*evalSig, fnOf(evalSig->symbol), session->store);
   if (predictSig)
     predict.emplace(*predictSig, fnOf(predictSig->symbol), session->store);
-  timer.lap("LLVM optimization and machine code (JIT, parallel)");
+  timer.lap(stepSig ? "LLVM optimization and machine code of the training step (JIT, parallel)"
+                    : "LLVM optimization and machine code (JIT, parallel)");
   timer.print(pm);
   cli::Kernels kernels{step ? &*step : nullptr, eval ? &*eval : nullptr,
                        predict ? &*predict : nullptr};
