@@ -62,6 +62,14 @@ std::string cHeader(const AotModel &model, const AotInterface &api) {
   line(fmt::format("/* Values per row of `features` (the model's input {}, {} values per row). */",
                    commentSafe(model.input), api.numFeatures));
   line(fmt::format("#define {}_NUM_FEATURES {}", P, api.numFeatures));
+  if (api.inputShape.size() == 3) { // an image f32[C,H,W] (frontend: image inputs)
+    line(fmt::format(
+        "/* The input is one image per row: {}_NUM_FEATURES = CHANNELS * HEIGHT * WIDTH", P));
+    line(" * pixels in row-major (channel, row, column) order, as the CSV's columns. */");
+    line(fmt::format("#define {}_INPUT_CHANNELS {}", P, api.inputShape[0]));
+    line(fmt::format("#define {}_INPUT_HEIGHT {}", P, api.inputShape[1]));
+    line(fmt::format("#define {}_INPUT_WIDTH {}", P, api.inputShape[2]));
+  }
   if (model.classifier && !model.binary)
     line("/* Values per row of `outputs`: one probability per class, in class id order. */");
   else if (model.binary)

@@ -287,7 +287,9 @@ AotResult emitAot(const AotModel &model, const AotTarget &target, AotFileKind ki
   KernelSignature sig = lowerGraph(*model.graph, model.prefix + ".kernel", model.maxBatch, m, tm.get());
   checkInterface(model, sig);
   api.maxBatch = sig.maxBatch;
-  api.numFeatures = rowWidth(sig.bindings[sig.find(Binding::Input, model.input)].type);
+  const ir::TensorType &inputType = sig.bindings[sig.find(Binding::Input, model.input)].type;
+  api.numFeatures = rowWidth(inputType);
+  api.inputShape.assign(inputType.shape.dims.begin() + 1, inputType.shape.dims.end());
   api.numOutputs = rowWidth(sig.bindings[sig.find(Binding::Output, model.output)].type);
   if (!model.featureMean.empty() && ((int64_t)model.featureMean.size() != api.numFeatures ||
                                      model.featureStd.size() != model.featureMean.size()))

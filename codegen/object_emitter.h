@@ -55,6 +55,9 @@ enum class AotFileKind { Object, Assembly };
 struct AotInterface {
   std::string prefix, predictSymbol, classNamesSymbol, featureNamesSymbol;
   int64_t numFeatures = 0, numOutputs = 0, maxBatch = 0;
+  /// The input's shape per row, without the batch dimension: {n} for feature
+  /// rows, {C, H, W} for images (a row's numFeatures = C*H*W pixels, CHW order).
+  std::vector<int64_t> inputShape;
   std::string triple, cpu; // what the code was generated for
 };
 

@@ -53,7 +53,7 @@ void runEmitObject(const frontend::Model &m, const std::vector<const ir::Graph *
                    const Options &opts) {
   Session session(m, graphs, opts); // the parameters, classes and statistics of --weights
   if (opts.optLevel > 0)
-    foldBakedWeights(*prediction, session.store, pm.context().stats);
+    bakeWeights(prediction, session.store, pm);
   std::string failure = pm.run(ir::optimizationPipeline(opts.optLevel), prediction);
   if (!failure.empty())
     throw std::logic_error(failure);

@@ -20,8 +20,9 @@ AotOutputs aotOutputs(const frontend::Model &m, const Options &opts);
 /// Writes opts.output (default <model>.o / <model>.s) and the header next to
 /// it (same path, extension .h), both atomically and only if both succeed.
 /// `graphs` initialize the parameter store as for training (see Session).
-/// `prediction` is the graph as built: with -O1 and up, its param-only parts
-/// are folded with the loaded weights (fold_baked_weights.h), then `pm` runs
+/// `prediction` is the graph as built: with -O1 and up, batch norms are folded
+/// into their convolutions and its param-only parts computed with the loaded
+/// weights (fold_baked_weights.h: bakeWeights), then `pm` runs
 /// the -O pipeline on it. Throws runtime::DataError / std::runtime_error for
 /// user errors.
 void runEmitObject(const frontend::Model &m, const std::vector<const ir::Graph *> &graphs,

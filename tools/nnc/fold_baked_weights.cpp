@@ -3,6 +3,7 @@
 #include "codegen/jit_compiler.h"
 #include "runtime/kernel_runner.h"
 
+#include <stdexcept>
 #include <unordered_set>
 
 namespace nnc::cli {
@@ -11,12 +12,21 @@ namespace {
 
 bool isEffect(ir::OpKind k) { return k == ir::OpKind::Assign || k == ir::OpKind::Output; }
 
-/// Nodes whose value depends on params and constants only.
+/// Params, constants and states (such as batch norm's running statistics,
+/// fixed in an inference graph unless an assign writes them).
+bool isFixedLeaf(const ir::Node &n) {
+  return n.kind == ir::OpKind::Param || n.kind == ir::OpKind::Constant ||
+         n.kind == ir::OpKind::State;
+}
+
+/// Nodes whose value depends on params, constants and unwritten states only.
 std::unordered_set<const ir::Node *> paramOnlyNodes(const ir::Graph &g) {
-  std::unordered_set<const ir::Node *> fixed;
+  std::unordered_set<const ir::Node *> fixed, written;
+  for (const ir::Node *a : g.nodesOfKind(ir::OpKind::Assign))
+    written.insert(a->operand(0));
   for (auto &up : g.nodes()) {
     const ir::Node *n = up.get();
-    if (n->kind == ir::OpKind::Param || n->kind == ir::OpKind::Constant) {
+    if (isFixedLeaf(*n) && !written.count(n)) {
       fixed.insert(n);
       continue;
     }
@@ -42,7 +52,7 @@ int foldBakedWeights(ir::Graph &g, runtime::ParamStore &store, ir::PassStatistic
   for (auto &up : g.nodes())
     if (!fixed.count(up.get()))
       for (const ir::Node *op : up->operands)
-        if (fixed.count(op) && op->kind != ir::OpKind::Param && op->kind != ir::OpKind::Constant)
+        if (fixed.count(op) && !isFixedLeaf(*op))
           roots.insert(op);
   for (size_t i = 0; i < g.nodes().size(); ++i)
     if (roots.count(g.nodes()[i].get()))
@@ -96,6 +106,16 @@ int foldBakedWeights(ir::Graph &g, runtime::ParamStore &store, ir::PassStatistic
             (int64_t)rootPositions.size());
   stats.add("fold-baked-weights", "ops removed", (int64_t)(before - g.nodes().size()));
   return (int)rootPositions.size();
+}
+
+void bakeWeights(std::unique_ptr<ir::Graph> &g, runtime::ParamStore &store, ir::PassManager &pm) {
+  bool before = pm.context().paramsAreConstant;
+  pm.context().paramsAreConstant = true;
+  std::string failure = pm.run({"fold-batch-norm"}, g);
+  pm.context().paramsAreConstant = before;
+  if (!failure.empty())
+    throw std::logic_error(failure);
+  foldBakedWeights(*g, store, pm.context().stats);
 }
 
 } // namespace nnc::cli

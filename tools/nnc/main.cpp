@@ -8,6 +8,7 @@
 #include "codegen/jit_compiler.h"
 #include "codegen/object_emitter.h"
 #include "emit_object_command.h"
+#include "fold_baked_weights.h"
 #include "frontend/model.h"
 #include "ir/autodiff.h"
 #include "ir/inference_graph.h"
@@ -204,6 +205,17 @@ int run(const cli::Options &opts) {
   std::unique_ptr<ir::Graph> prediction = ir::buildPredictionGraph(*model->forward, head);
   verified(*inference);
   verified(*prediction);
+  // --predict / --eval with --weights and no training: the weights are fixed,
+  // so both graphs are folded with them as the object file's graph is
+  // (fold_baked_weights.h; batch norm into its convolution), and --predict
+  // computes exactly what `--emit=obj` computes. The parameters are loaded
+  // now, before the memory budget's check (they are needed to fold).
+  std::optional<cli::Session> session;
+  if (opts.emit.empty() && !training && !opts.loadWeights.empty() && opts.optLevel > 0) {
+    session.emplace(*model, std::vector<const ir::Graph *>{builtTrainGraph.get()}, opts);
+    cli::bakeWeights(inference, session->store, pm);
+    cli::bakeWeights(prediction, session->store, pm);
+  }
   if (opts.emit != "obj" && opts.emit != "asm") {
     optimize(pm, opts, inference);
     optimize(pm, opts, prediction);
@@ -285,25 +297,26 @@ int run(const cli::Options &opts) {
       return laterFns.get()[std::find(later.begin(), later.end(), symbol) - later.begin()];
     };
   };
-  cli::Session session(*model, {builtTrainGraph.get()}, opts);
+  if (!session)
+    session.emplace(*model, std::vector<const ir::Graph *>{builtTrainGraph.get()}, opts);
   std::optional<runtime::KernelRunner> step, eval, predict;
   if (stepSig)
-    step.emplace(*stepSig, *stepFn, session.store);
+    step.emplace(*stepSig, *stepFn, session->store);
   if (evalSig)
-    eval.emplace(*evalSig, fnOf(evalSig->symbol), session.store);
+    eval.emplace(*evalSig, fnOf(evalSig->symbol), session->store);
   if (predictSig)
-    predict.emplace(*predictSig, fnOf(predictSig->symbol), session.store);
+    predict.emplace(*predictSig, fnOf(predictSig->symbol), session->store);
   timer.lap(stepSig ? "LLVM optimization and machine code of the training step (JIT, parallel)"
                     : "LLVM optimization and machine code (JIT, parallel)");
   timer.print(pm);
   cli::Kernels kernels{step ? &*step : nullptr, eval ? &*eval : nullptr,
                        predict ? &*predict : nullptr};
   if (training)
-    cli::runTraining(session, opts, kernels);
+    cli::runTraining(*session, opts, kernels);
   if (!opts.evalCsv.empty())
-    cli::runEvaluation(session, opts, kernels);
+    cli::runEvaluation(*session, opts, kernels);
   if (predicting)
-    cli::runPrediction(session, opts, kernels);
+    cli::runPrediction(*session, opts, kernels);
   return 0;
 }
 

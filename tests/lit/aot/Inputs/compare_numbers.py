@@ -1,6 +1,9 @@
-"""compare_numbers.py c.txt jit.csv [first_column]: every number of the C
-program's output agrees with nnc --predict's (from `first_column` on, header
-skipped) within 1e-6 relative beyond the digits nnc printed."""
+"""compare_numbers.py [--exact | --relative R] c.txt jit.csv [first_column]:
+every number of the C program's output agrees with nnc --predict's (from
+`first_column` on, header skipped) within 1e-6 relative (or R) beyond the
+digits nnc printed. --exact: the C program's float32 (printed with 9
+digits), printed as nnc prints ({:.6g}), is nnc's text."""
+import struct
 import sys
 
 
@@ -10,16 +13,27 @@ def printed_half_unit(text):
     return 0.5 * 10 ** (int(exponent or 0) - decimals)
 
 
-c_rows = [l.split(",") for l in open(sys.argv[1]).read().splitlines() if l]
-j_rows = [l.split(",") for l in open(sys.argv[2]).read().splitlines()[1:] if l]
-first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+def as_nnc_prints(c_text):
+    return "%.6g" % struct.unpack("f", struct.pack("f", float(c_text)))[0]
+
+
+args = sys.argv[1:]
+exact = "--exact" in args
+relative = 1e-6
+if "--relative" in args:
+    relative = float(args[args.index("--relative") + 1])
+    del args[args.index("--relative"):args.index("--relative") + 2]
+args = [a for a in args if a != "--exact"]
+c_rows = [l.split(",") for l in open(args[0]).read().splitlines() if l]
+j_rows = [l.split(",") for l in open(args[1]).read().splitlines()[1:] if l]
+first = int(args[2]) if len(args) > 2 else 0
 assert len(c_rows) == len(j_rows), f"{len(c_rows)} rows vs {len(j_rows)}"
-worst = 0.0
 for i, (c, j) in enumerate(zip(c_rows, j_rows)):
     j = j[first:]
     assert len(c) == len(j), f"row {i + 1}: {c} vs {j}"
     for a, b in zip(c, j):
+        if exact:
+            assert as_nnc_prints(a) == b, f"row {i + 1}: C {a} vs JIT {b} (not the same float)"
         diff = abs(float(a) - float(b))
-        assert diff <= 1e-6 * abs(float(b)) + printed_half_unit(b), f"row {i + 1}: C {a} vs JIT {b}"
-        worst = max(worst, diff / max(abs(float(b)), 1e-30))
-print(f"{len(c_rows)} rows agree")
+        assert diff <= relative * abs(float(b)) + printed_half_unit(b), f"row {i + 1}: C {a} vs JIT {b}"
+print(f"{len(c_rows)} rows agree{' exactly' if exact else ''}")

@@ -8,7 +8,7 @@
 
 int main(void) {
   static float features[4096 * FEATURES], outputs[4096 * OUTPUTS];
-  char line[4096];
+  static char line[65536];
   long rows = 0, r;
   int j;
   if (!fgets(line, sizeof line, stdin))
