@@ -70,13 +70,16 @@ Value *smin(IRBuilder<> &b, Value *x, Value *y) {
 class KernelPicker {
 public:
   /// Edge kernels only where they save more than 2% of the work, and none
-  /// for compact (tiny-shape) kernels: each costs compile time.
+  /// for compact (tiny-shape) kernels or GEMMs under kEdgeMinMacs: each
+  /// costs 20-40 ms of LLVM's time, more than a small GEMM's 2-5% saves in a
+  /// run (the mnist convnet's 128x1600x10 dense gradients: ~1 us per step).
+  static constexpr int64_t kEdgeMinMacs = int64_t(1) << 22;
   KernelPicker(GemmKernels &k, const GemmConfig &cfg, APanel a, bool packedB, int mr, int nv,
-               int64_t maxM, int64_t maxN, bool compact,
+               int64_t maxM, int64_t maxN, bool compact, int64_t macs,
                const GemmKernels::Epilogue *epilogue = nullptr)
       : lanes_(cfg.lanes) {
     int64_t nr = (int64_t)nv * cfg.lanes;
-    if (!compact) {
+    if (!compact && macs >= kEdgeMinMacs) {
       int rem = (int)(maxM % mr);
       if (rem && (mr - rem) * 50 > maxM)
         mrEdge_ = rem;
@@ -186,7 +189,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
       b.CreateCall(kernels.packB(p.transB, p.nv), {f.B, f.ldB, o.K, o.N, f.Bp});
       Bsrc = f.Bp, panelStride = b.CreateMul(o.K, b.getInt64(nr)), ldb = b.getInt64(nr);
     }
-    KernelPicker ukr(kernels, cfg, APanel::Strided, false, p.mr, p.nv, p.maxM, p.maxN, true, epilogue);
+    KernelPicker ukr(kernels, cfg, APanel::Strided, false, p.mr, p.nv, p.maxM, p.maxN, true, p.macs, epilogue);
     emitLoop(b, b.getInt64(0), o.M, b.getInt64(p.mr), [&](Value *i0) {
       Value *a = b.CreateInBoundsGEP(f32, f.A, b.CreateMul(i0, o.rsA));
       Value *mValid = b.CreateSub(o.M, i0);
@@ -243,7 +246,7 @@ void lowerMatMul(Lowering &L, const ir::Node &n, const std::function<void(Value 
   // kernels to compile): their full tiles load B with plain loads either
   // way, and packed panels are zero-padded at the edges.
   KernelPicker ukr(kernels, cfg, layout, p.packB && cfg.lanes < 16, p.mr, p.nv, p.maxM, p.maxN, false,
-                   epilogue);
+                   p.macs, epilogue);
   // Rows [first, end) of C, in blocks of mc, columns [colFirst, colEnd)
   // (null: all); the epilogue after each block. `part`: which of the
   // parallel loop's parts this is (its packed-A buffer), null: the first.
