@@ -184,59 +184,84 @@ bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n) {
   if (!filterOk(n, cfg) || L.options().gemmScratch < 0)
     return false;
   const FilterGeometry g = filterGeometry(n, cfg.lanes);
-  // Few filters: fewer vectors per row and more rows in the register tile
-  // (as planGemm does for a narrow N), at most 12.
   const int w = cfg.lanes, nv = (int)std::min<int64_t>(cfg.nv, (g.F + w - 1) / w);
-  const int mr = nv < cfg.nv ? std::max(cfg.mr, std::min(cfg.mr * cfg.nv / nv, 12)) : cfg.mr;
-  const int64_t nr = (int64_t)nv * w;
+  const int64_t nr = (int64_t)nv * w; // the widest tile (scratch per part)
   const int64_t window = g.KH * g.KW;
   auto &b = L.b();
   Type *f32 = b.getFloatTy();
   auto I = [&](int64_t v) { return b.getInt64(v); };
   GemmKernels kernels(L.module(), cfg);
-  Function *ukr = kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll});
-  Function *packB = kernels.packB(true, nv);
+  // The register tile (mr x nv vectors) and its kernels, as planGemm picks
+  // them for a narrow N: fewer vectors per row, more rows, at most 12.
+  struct Tiles {
+    int mr, nv;
+    int64_t nr;
+    Function *ukr, *packB;
+  };
+  auto tiles = [&](int nv) {
+    int mr = nv < cfg.nv ? std::max(cfg.mr, std::min(cfg.mr * cfg.nv / nv, 12)) : cfg.mr;
+    return Tiles{mr, nv, (int64_t)nv * w, kernels.microKernel({APanel::Strided, true, mr, nv, 0, 0, false, cfg.kUnroll}),
+                 kernels.packB(true, nv)};
+  };
   const Im2col shape{g.C, g.H, g.W, g.KH, g.KW, g.OW, g.win.top,
                      g.win.left, g.win.bottom, g.win.right, im2colChunk(window, g.Ppad, cfg.l1Bytes)};
 
-  // Input channels [c0, c1): dW^T's rows [c0*window, c1*window), then dW's
-  // columns from them.
-  auto channels = [&](Value *c0, Value *c1, Value *part) {
+  // Input channels [c0, c1) and filters [f0, f1) (f0 a multiple of the
+  // lanes): dW^T's rows [c0*window, c1*window) and columns [f0, f1), then
+  // dW's entries from them. Each entry is the same sum in the same order
+  // whatever the ranges, so any split gives the same bits.
+  auto part = [&](const Tiles &t, Value *c0, Value *c1, Value *f0, Value *f1, Value *partIndex) {
     Value *X = L.storage(n.operand(0)), *G = L.storage(n.operand(1)), *DW = L.storage(&n);
     Value *dwt = L.gemmScratch();
-    Value *col = b.CreateInBoundsGEP(b.getInt8Ty(), dwt, b.CreateAdd(I(dwtBytes(g)), b.CreateMul(part, I(partBytes(g, nr)))));
+    Value *col = b.CreateInBoundsGEP(b.getInt8Ty(), dwt,
+                                     b.CreateAdd(I(dwtBytes(g)), b.CreateMul(partIndex, I(partBytes(g, nr)))));
     Value *gt = b.CreateInBoundsGEP(b.getInt8Ty(), col, I(round64(g.K * g.Ppad * 4)));
     Value *k0 = b.CreateMul(c0, I(window)), *k1 = b.CreateMul(c1, I(window));
     emitLoop(b, I(0), L.dim(n.operand(0)->shape().dims[0]), I(1), [&](Value *img) {
       Value *x = b.CreateInBoundsGEP(f32, X, b.CreateMul(img, I(g.C * g.H * g.W)));
-      Value *gi = b.CreateInBoundsGEP(f32, G, b.CreateMul(img, I(g.F * g.P)));
+      Value *gi = b.CreateInBoundsGEP(f32, G, b.CreateAdd(b.CreateMul(img, I(g.F * g.P)), b.CreateMul(f0, I(g.P))));
       emitIm2col(b, w, shape, x, k0, b.CreateSub(k1, k0), I(0), I(g.P), col, g.Ppad, I(0));
-      b.CreateCall(packB, {gi, I(g.P), I(g.P), I(g.F), gt}); // g^T: k-rows p, panels of nr filters
+      // g^T of filters [f0, f1): k-rows p, panels of nr filters
+      b.CreateCall(t.packB, {gi, I(g.P), I(g.P), b.CreateSub(f1, f0), gt});
       Value *accumulate = b.CreateICmpSGT(img, I(0));
-      emitLoop(b, I(0), I(g.F), I(nr), [&](Value *j0) {
-        Value *bp = b.CreateInBoundsGEP(f32, gt, b.CreateMul(j0, I(g.P)));
-        emitLoop(b, k0, k1, I(mr), [&](Value *i0) {
+      emitLoop(b, f0, f1, I(t.nr), [&](Value *j0) {
+        Value *bp = b.CreateInBoundsGEP(f32, gt, b.CreateMul(b.CreateSub(j0, f0), I(g.P)));
+        emitLoop(b, k0, k1, I(t.mr), [&](Value *i0) {
           Value *a = b.CreateInBoundsGEP(f32, col, b.CreateMul(b.CreateSub(i0, k0), I(g.Ppad)));
           Value *c = b.CreateInBoundsGEP(f32, dwt, b.CreateAdd(b.CreateMul(i0, I(g.F)), j0));
-          b.CreateCall(ukr, {a, I(g.Ppad), I(1), bp, I(nr), c, I(g.F), I(g.P), b.CreateSub(k1, i0),
-                             b.CreateSub(I(g.F), j0), accumulate});
+          b.CreateCall(t.ukr, {a, I(g.Ppad), I(1), bp, I(t.nr), c, I(g.F), I(g.P), b.CreateSub(k1, i0),
+                             b.CreateSub(f1, j0), accumulate});
         });
       });
     });
     // dW[f, k] = dW^T[k, f]
     emitLoop(b, k0, k1, I(1), [&](Value *k) {
-      emitLoop(b, I(0), I(g.F), I(1), [&](Value *f) {
+      emitLoop(b, f0, f1, I(1), [&](Value *f) {
         Value *v = b.CreateLoad(f32, b.CreateInBoundsGEP(f32, dwt, b.CreateAdd(b.CreateMul(k, I(g.F)), f)));
         b.CreateStore(v, b.CreateInBoundsGEP(f32, DW, b.CreateAdd(b.CreateMul(f, I(g.K)), k)));
       });
     });
   };
   int64_t macs = L.options().maxBatch * g.F * g.P * g.K;
-  if (L.options().threads <= 1 || macs < cfg.parallelMinMacs || g.C < 2) {
-    channels(I(0), I(g.C), I(0));
+  const int64_t filterVectors = (g.F + w - 1) / w;
+  if (L.options().threads <= 1 || macs < cfg.parallelMinMacs || (g.C < 2 && filterVectors < 2)) {
+    part(tiles(nv), I(0), I(g.C), I(0), I(g.F), I(0));
     return true;
   }
-  L.parallelFor(I(g.C), [&](Value *first, Value *end) { channels(first, end, L.parallelPart(first, I(g.C))); });
+  if (g.C >= 2) { // threads take input channels
+    Tiles t = tiles(nv);
+    L.parallelFor(I(g.C), [&](Value *first, Value *end) {
+      part(t, first, end, I(0), I(g.F), L.parallelPart(first, I(g.C)));
+    });
+    return true;
+  }
+  // One input channel (a first layer): threads take vectors of filters, one
+  // vector wide tiles (a wider one would compute the other part's too).
+  Tiles t = tiles(1);
+  L.parallelFor(I(filterVectors), [&](Value *first, Value *end) {
+    part(t, I(0), I(1), b.CreateMul(first, I(w)), b.CreateBinaryIntrinsic(Intrinsic::smin, b.CreateMul(end, I(w)), I(g.F)),
+         L.parallelPart(first, I(filterVectors)));
+  });
   return true;
 }
 
