@@ -41,7 +41,7 @@ void lowerNode(Lowering &L, const ir::Node &n) {
       return;
     return lowerConv2DGradInput(L, n);
   case OpKind::Conv2DGradFilter:
-    if (lowerConv2DGradFilterFast(L, n))
+    if (lowerConv2DGradFilterDot(L, n) || lowerConv2DGradFilterFast(L, n))
       return;
     return lowerConv2DGradFilter(L, n);
   case OpKind::MaxPool2D:
@@ -246,7 +246,8 @@ KernelSignature lowerGraph(const ir::Graph &g, const std::string &symbol, int64_
     else
       scratch = std::max({scratch, convScratchBytes(*up, options.gemm, threads),
                           convGradScratchBytes(*up, options.gemm, threads),
-                          convFilterScratchBytes(*up, options.gemm, threads)});
+                          convFilterScratchBytes(*up, options.gemm, threads),
+                          convFilterDotScratchBytes(*up, options.gemm, threads)});
 
   // Buffers: bindings for the interface, workspace slots for intermediates.
   AddressTable addresses;

@@ -178,6 +178,10 @@ bool lowerMaxPool2x2Fast(Lowering &L, const ir::Node &n);
 /// conv2d_grad_filter as col g^T summed over images (lower_conv_grad.cpp).
 bool lowerConv2DGradFilterFast(Lowering &L, const ir::Node &n);
 int64_t convFilterScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
+/// The filter gradient for a small C*KH*KW (conv_filter_dot.cpp), false if
+/// it does not apply; its scratch bytes (0: does not apply).
+bool lowerConv2DGradFilterDot(Lowering &L, const ir::Node &n);
+int64_t convFilterDotScratchBytes(const ir::Node &n, const GemmConfig &cfg, int threads);
 void lowerReduce(Lowering &L, const ir::Node &n);
 void lowerConcat(Lowering &L, const ir::Node &n);
 void lowerSlice(Lowering &L, const ir::Node &n);
