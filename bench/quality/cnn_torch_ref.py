@@ -112,19 +112,12 @@ def store(path, name, entry):
     entry over other seeds or with other figures under "history"; rows in torch_ref.py's order,
     then these."""
     sys.path.insert(0, HERE)
-    from torch_ref import ROWS, dumps  # the same file layout as the MLP rows
+    from torch_ref import ROWS, dumps, replace_keeping_history  # the MLP rows' file layout
     table = {}
     if os.path.exists(path):
         with open(path) as f:
             table = json.load(f)
-    old = table.get(name)
-    if old is not None:
-        history = old.pop("history", [])
-        if old["seeds"] != entry["seeds"] or old["per_seed"] != entry["per_seed"]:
-            history.append(old)
-        if history:
-            entry["history"] = history
-    table[name] = entry
+    replace_keeping_history(table, name, entry)
     order = [r.name for r in ROWS] + list(SETS)
     ordered = {n: table[n] for n in order if n in table}
     ordered.update({n: v for n, v in table.items() if n not in ordered})

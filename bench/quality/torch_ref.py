@@ -198,21 +198,25 @@ def main():
         if os.path.exists(args.json):
             with open(args.json) as f:
                 table = json.load(f)
-        # A run over other seeds than the stored entry's replaces it as the current figure; the
-        # stored one is kept under "history" (oldest first), so earlier estimates stay on record.
-        old = table.get(name)
-        if old is not None:
-            history = old.pop("history", [])
-            if old["seeds"] != entry["seeds"] or old["per_seed"] != entry["per_seed"]:
-                history.append(old)
-            if history:
-                entry["history"] = history
-        table[name] = entry
+        replace_keeping_history(table, name, entry)
         ordered = {r.name: table[r.name] for r in ROWS if r.name in table}
         tmp = args.json + ".tmp"
         with open(tmp, "w") as f:
             f.write(dumps(ordered))
         os.replace(tmp, args.json)
+
+
+def replace_keeping_history(table, name, entry):
+    """A run over other seeds than the stored entry's replaces it as the current figure; the
+    stored one is kept under "history" (oldest first), so earlier estimates stay on record."""
+    old = table.get(name)
+    if old is not None:
+        history = old.pop("history", [])
+        if old["seeds"] != entry["seeds"] or old["per_seed"] != entry["per_seed"]:
+            history.append(old)
+        if history:
+            entry["history"] = history
+    table[name] = entry
 
 
 def dumps(table):
