@@ -70,14 +70,18 @@ nlohmann::ordered_json convShapes(const ir::Graph &g, int64_t batch) {
   for (const auto &n : g.nodes()) {
     const ir::Shape *x = nullptr, *w = nullptr, *y = nullptr;
     const char *pass = nullptr;
-    if (n->kind == ir::OpKind::Conv2D) // (x, w) -> y
-      x = &n->operand(0)->shape(), w = &n->operand(1)->shape(), y = &n->shape(), pass = "forward";
-    else if (n->kind == ir::OpKind::Conv2DGradInput) // (g, w) -> x
-      x = &n->shape(), w = &n->operand(1)->shape(), y = &n->operand(0)->shape(), pass = "backward_data";
-    else if (n->kind == ir::OpKind::Conv2DGradFilter) // (x, g) -> w
-      x = &n->operand(0)->shape(), w = &n->shape(), y = &n->operand(1)->shape(), pass = "backward_weights";
-    else
+    if (n->kind == ir::OpKind::Conv2D) { // (x, w) -> y
+      x = &n->operand(0)->shape(), w = &n->operand(1)->shape(), y = &n->shape();
+      pass = "forward";
+    } else if (n->kind == ir::OpKind::Conv2DGradInput) { // (g, w) -> x
+      x = &n->shape(), w = &n->operand(1)->shape(), y = &n->operand(0)->shape();
+      pass = "backward_data";
+    } else if (n->kind == ir::OpKind::Conv2DGradFilter) { // (x, g) -> w
+      x = &n->operand(0)->shape(), w = &n->shape(), y = &n->operand(1)->shape();
+      pass = "backward_weights";
+    } else {
       continue;
+    }
     const ir::Window2D &v = n->win;
     list.push_back({{"pass", pass},
                     {"x", dims(*x)},
@@ -252,7 +256,8 @@ std::unique_ptr<Bench> compileModel(const Options &opts) {
     // An epoch's last, partial batch: the same kernel on fewer rows, as
     // runtime::Trainer runs it (the first lastBatch rows of each batch).
     if (opts.lastBatch > B)
-      throw std::runtime_error(fmt::format("--last-batch {} is larger than the batch {}", opts.lastBatch, B));
+      throw std::runtime_error(
+          fmt::format("--last-batch {} is larger than the batch {}", opts.lastBatch, B));
     int64_t L = opts.lastBatch;
     auto last = [s, feat, target, classification, L](int64_t n) {
       for (int64_t i = 0; i < n; ++i) {
@@ -263,7 +268,8 @@ std::unique_ptr<Bench> compileModel(const Options &opts) {
         s->step->run(L);
       }
     };
-    out->workloads.push_back({"train_last", last, 0, 3 * fwd * (double)L / (double)B, (double)L});
+    out->workloads.push_back(
+        {"train_last", last, 0, 3 * fwd * (double)L / (double)B, (double)L});
     r["last_batch"] = L;
   }
 
