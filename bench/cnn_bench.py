@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 
+import openblas
 from benchutil import Foreign, Worker, rounds, wait_quiet
 from nets import (CNN_BATCH, CNN_CONVS, CNN_INFER_BATCHES, CNN_LAST_BATCH, CNN_MODEL,
                   CONV_PASSES)
@@ -134,6 +135,7 @@ def bench_train(a, threads, tools, logdir):
         check_net(w["nnc"].info)
         w["torch"] = Worker(f"torch mnist_cnn t{threads}", torch_cmd(
             tools, CNN_BATCH, threads, a.min_time, CNN_LAST_BATCH), logdir)
+        openblas.check_worker(w["torch"], tools.get("openblas", {}).get("used"))
         w["onednn"] = Worker(f"onednn mnist_cnn t{threads}", onednn_cmd(
             tools, "dnnl_cnn", threads, a.min_time, CNN_BATCH), logdir)
         order = [("nnc", "train"), ("torch", "train"), ("nnc", "train_last"),
@@ -169,6 +171,7 @@ def bench_infer(a, batch, threads, tools, logdir):
         check_net_batch(w["nnc"].info, batch)
         w["torch"] = Worker(f"torch mnist_cnn b{batch} t{threads}",
                             torch_cmd(tools, batch, threads, a.min_time), logdir)
+        openblas.check_worker(w["torch"], tools.get("openblas", {}).get("used"))
         w["onednn"] = Worker(f"onednn mnist_cnn b{batch} t{threads}",
                              onednn_cmd(tools, "dnnl_cnn", threads, a.min_time, batch), logdir)
         order = [("nnc", "infer"), ("torch", "infer"), ("onednn", "infer")]

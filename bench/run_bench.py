@@ -82,14 +82,6 @@ def peer_cmd(impl, net, threads, min_time):
         "--loss", net.loss, "--threads", str(threads), "--min-time", str(min_time)]
 
 
-def check_peer_blas(worker, want):
-    """A peer must run the OpenBLAS kernels the report names (openblas.choose()'s "used")."""
-    got = ", ".join(sorted({b[2] or "?" for b in worker.info.get("blas", [])}))
-    if want and got and got != want:
-        raise RuntimeError(f"{worker.label}: OpenBLAS reports core type {got}, expected {want} "
-                           f"({' '.join(worker.cmd[:8])} ...)")
-
-
 def dnnl_cmd(binary, threads, min_time):
     return PEER_ENV + [f"OMP_NUM_THREADS={threads}", binary, "--serve", "--min-time", str(min_time)]
 
@@ -111,7 +103,7 @@ def bench_net(a, net, threads, tools, logdir):
         for impl in ("torch", "torch-foreach", "numpy"):
             w[impl] = Worker(f"{impl} {net.name} t{threads}",
                              peer_cmd(impl, net, threads, a.min_time), logdir)
-            check_peer_blas(w[impl], tools["openblas"].get("used"))
+            openblas.check_worker(w[impl], tools["openblas"].get("used"))
         w["onednn"] = Worker(f"onednn {net.name} t{threads}",
                              dnnl_cmd(tools["dnnl"], threads, a.gemm_min_time), logdir)
         gemms = w["nnc"].info["gemms"]
