@@ -200,8 +200,8 @@ def calibrate(fn, min_time, warmup=0.1):
 def serve(a):
     """Worker for run_bench.py: builds one impl's net, warms up and calibrates train and infer
     (with --cnn --last-batch also train_last), prints a JSON line describing itself, then
-    answers each stdin line "train [STEPS]", "infer [STEPS]" (...) with one timed run {"name", "steps", "sec": seconds per step}; "quit" or
-    end of input ends it."""
+    answers each stdin line "train [STEPS]", "infer [STEPS]" (or "train_last [STEPS]") with
+    one timed run {"name", "steps", "sec": seconds per step}; "quit" or end of input ends it."""
     import json
     import torch
     batch = a.batch[0]
