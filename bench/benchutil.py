@@ -1,11 +1,14 @@
 """Small helpers of the benchmark harness: re-exec under Debian's python, wait for an idle
-machine, and measure how much CPU *other* processes used while we timed something.
+machine, measure how much CPU *other* processes used while we timed something, and the
+interleaving itself (a --serve worker process, rounds of timed runs).
 
 Adapted from ../shared/bench/benchutil.py (the peer benchmarks' helpers): `Foreign` also
 subtracts the CPU time of our own worker processes (run_bench.py keeps nnc-bench and the peers
 running as servers, so the harness's own os.times() does not see them). Standard library only.
 """
+import json
 import os
+import subprocess
 import sys
 import time
 
@@ -85,3 +88,68 @@ class Foreign:
         ncpu = os.cpu_count() or 1
         wall = time.time() - self.w0
         self.frac = max(0.0, ((b1 - self.b0) / hz - own) / max(1e-9, wall * ncpu))
+
+
+class Worker:
+    """A --serve process: first stdout line describes it, then one JSON line per request."""
+
+    def __init__(self, label, cmd, logdir):
+        self.label, self.cmd = label, cmd
+        self.errpath = os.path.join(logdir, label.replace(" ", "_").replace("/", "_") + ".err")
+        self.err = open(self.errpath, "w")
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=self.err, text=True, bufsize=1)
+        self.info = self._read()
+
+    def _read(self):
+        line = self.p.stdout.readline()
+        if not line:
+            self.p.wait()
+            self.err.flush()
+            with open(self.errpath) as f:
+                err = f.read()
+            raise RuntimeError(f"{self.label} ended (exit {self.p.returncode}): "
+                               f"{' '.join(self.cmd)}\n{err[-2000:]}")
+        return json.loads(line)
+
+    def request(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise RuntimeError(f"{self.label}: {reply['error']}")
+        return reply
+
+    def close(self):
+        last = {}
+        try:
+            self.p.stdin.write("quit\n")
+            self.p.stdin.flush()
+            last = self._read()
+            self.p.wait(timeout=30)
+        except Exception:  # noqa: BLE001 (a dead worker has nothing more to say)
+            self.p.kill()
+            self.p.wait()
+        self.err.close()
+        return last
+
+
+def rounds(a, pids, body, what):
+    """Runs body() a.repeats times (the harness's --repeats); re-runs a round while others used > 10 % of the CPUs
+    (--tries in all), keeping the quietest attempt. Returns the list of round results and the
+    background load of each kept round."""
+    kept, loads = [], []
+    for r in range(a.repeats):
+        best = None
+        for _ in range(a.tries):
+            with Foreign(pids) as fg:
+                res = body()
+            if best is None or fg.frac < best[1]:
+                best = (res, fg.frac)
+            if fg.frac < 0.10:
+                break
+        kept.append(best[0])
+        loads.append(best[1])
+        print(f"  {what}: round {r + 1}/{a.repeats} (others used {best[1]:.0%} of the CPUs)",
+              file=sys.stderr, flush=True)
+    return kept, loads

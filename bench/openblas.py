@@ -96,6 +96,15 @@ def choose(python, base_env, flags, vendor, log=lambda m: None):
     return res
 
 
+def check_worker(worker, want):
+    """A peer worker (benchutil.Worker of peers.py --serve) must run the OpenBLAS kernels the
+    report names (choose()'s "used")."""
+    got = ", ".join(sorted({b[2] or "?" for b in worker.info.get("blas", [])}))
+    if want and got and got != want:
+        raise RuntimeError(f"{worker.label}: OpenBLAS reports core type {got}, expected {want} "
+                           f"({' '.join(worker.cmd[:8])} ...)")
+
+
 def describe(o):
     """The report's words for choose()'s result (follows "BLAS openblas 0.3.21 (X kernels)")."""
     if o.get("coretype"):

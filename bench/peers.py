@@ -8,10 +8,13 @@ addition: --serve, the worker mode bench/run_bench.py uses to interleave the pee
   python3 peers.py --size tiny            # both impls, 1 and 2 threads
   python3 peers.py --size all --impl torch --threads 2
   python3 peers.py --serve --impl torch-foreach --dims 784,256,256,10 --batch 128 --loss ce --threads 1
+  python3 peers.py --serve --impl torch --cnn mnist --batch 128 --last-batch 64 --threads 1
 Sizes (batch): tiny 3-10-1 (32, MSE) | small 64-128-10 (32 and 128, CE) | medium 784-256-256-10 (128, CE)
                | large 784-1024-1024-10 (256, CE).  ReLU hidden, Adam lr 1e-3, float32, synthetic data.
 Per config: warm-up, then --repeats timed runs of --steps steps; the median is reported.
 GF/s = 6*B*sum(weights) per train step (2 for fwd, 4 for bwd), 2*B*sum(weights) per inference.
+--cnn mnist (--serve only): issue 14's mnist convnet as ../shared/bench/cnn_ref.py builds and
+trains it (torch only; see cnn_bench below).
 """
 import argparse, os, statistics, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -67,6 +70,50 @@ def torch_bench(dims, bs, loss, steps, repeats, nbatches=32):
             for i in range(n):
                 net(X1)
     return train, infer, infer1
+
+
+# ---------------------------------------------------------------- torch, convnet
+def cnn_bench(bs, last_batch, nbatches=32):
+    """Issue 14's mnist convnet exactly as ../shared/bench/cnn_ref.py --set mnist builds and
+    trains it: conv3x3(32) relu maxpool2 conv3x3(64) relu maxpool2 flatten dropout(0.5)
+    dense(10); Adam 1e-3 as constructed by default, opt.zero_grad(), cross-entropy; pixels / 255
+    in the step, as nnc's model computes x / 255 (cnn_ref.py scales once while loading).
+    Synthetic 28x28 images (uniform 0..255) and class ids. Returns {workload: fn(n)}: train
+    (batch bs), train_last (the epoch's last batch: the first last_batch rows), infer (eval mode,
+    inference_mode, batch bs)."""
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+    lossf = nn.CrossEntropyLoss()
+    X = torch.rand(nbatches, bs, 1, 28, 28) * 255
+    Y = torch.randint(0, 10, (nbatches, bs))
+
+    def step(x, y):
+        opt.zero_grad(); loss = lossf(m(x / 255), y); loss.backward(); opt.step()
+
+    def train(n):
+        m.train()
+        for i in range(n):
+            step(X[i % nbatches], Y[i % nbatches])
+
+    def train_last(n):
+        m.train()
+        for i in range(n):
+            step(X[i % nbatches, :last_batch], Y[i % nbatches, :last_batch])
+
+    def infer(n):
+        m.eval()
+        with torch.inference_mode():
+            for i in range(n):
+                m(X[i % nbatches] / 255)
+    fns = {"train": train, "infer": infer}
+    if last_batch:
+        fns["train_last"] = train_last
+    return fns
 
 
 # ---------------------------------------------------------------- numpy
@@ -151,21 +198,27 @@ def calibrate(fn, min_time, warmup=0.1):
 
 
 def serve(a):
-    """Worker for run_bench.py: builds one impl's net, warms up and calibrates train and infer,
-    prints a JSON line describing itself, then answers each stdin line "train [STEPS]" or
-    "infer [STEPS]" with one timed run {"name", "steps", "sec": seconds per step}; "quit" or
-    end of input ends it."""
+    """Worker for run_bench.py: builds one impl's net, warms up and calibrates train and infer
+    (with --cnn --last-batch also train_last), prints a JSON line describing itself, then
+    answers each stdin line "train [STEPS]", "infer [STEPS]" (or "train_last [STEPS]") with
+    one timed run {"name", "steps", "sec": seconds per step}; "quit" or end of input ends it."""
     import json
     import torch
-    dims = [int(d) for d in a.dims.split(",")]
     batch = a.batch[0]
     torch.set_num_threads(a.threads[0])
     limiter = threadpool_limits(limits=a.threads[0])  # noqa: F841 (kept for the process' life)
-    if a.impl == "torch-foreach":
-        ADAM_KW["foreach"] = True
-    mk = numpy_bench if a.impl == "numpy" else torch_bench
-    train, infer, _ = mk(dims, batch, a.loss, 0, 0)
-    fns = {"train": train, "infer": infer}
+    if a.cnn:
+        if a.impl != "torch":
+            sys.exit("peers.py: --cnn has only the torch impl")
+        dims = a.cnn
+        fns = cnn_bench(batch, a.last_batch)
+    else:
+        dims = [int(d) for d in a.dims.split(",")]
+        if a.impl == "torch-foreach":
+            ADAM_KW["foreach"] = True
+        mk = numpy_bench if a.impl == "numpy" else torch_bench
+        train, infer, _ = mk(dims, batch, a.loss, 0, 0)
+        fns = {"train": train, "infer": infer}
     steps = {k: calibrate(f, a.min_time) for k, f in fns.items()}
     blas = [(i.get("internal_api"), i.get("version"), i.get("architecture"), i.get("num_threads"))
             for i in threadpool_info() if i.get("user_api") == "blas"]
@@ -195,6 +248,10 @@ def main():
                     "--impl torch|torch-foreach|numpy, --dims, --batch, --loss, one --threads)")
     ap.add_argument("--dims", help="--serve: layer widths, e.g. 784,256,256,10")
     ap.add_argument("--loss", default="ce", choices=["ce", "mse"], help="--serve: the loss")
+    ap.add_argument("--cnn", choices=["mnist"], help="--serve: issue 14's mnist convnet instead "
+                    "of an MLP (--impl torch)")
+    ap.add_argument("--last-batch", type=int, default=0, help="--serve --cnn: also time a step "
+                    "on this many rows (workload train_last)")
     ap.add_argument("--min-time", type=float, default=0.3, help="--serve: seconds per timed run")
     ap.add_argument("--size", default="all", choices=list(SIZES) + ["all"])
     ap.add_argument("--impl", default="all", choices=["torch", "numpy", "all", "torch-foreach"])

@@ -4,6 +4,7 @@
     python3 bench/run_bench.py            # everything, writes docs/performance.md (~10-20 min)
     python3 bench/run_bench.py --quick    # smoke run: 3 rounds, short runs, no 784-1024-1024-10,
                                           # no quiet-wait; prints only (--out FILE to write)
+    python3 bench/run_bench.py --cnn-only # issue 14's rows alone (and the machine); prints only
 
 What it runs, on the same nets, batch sizes, synthetic data shapes and thread counts (1 and 2)
 (and the data row: reading one synthetic CSV against NumPy and pandas, bench/data_bench.py):
@@ -14,6 +15,9 @@ What it runs, on the same nets, batch sizes, synthetic data shapes and thread co
   NumPy     bench/peers.py, a hand-written MLP (OpenBLAS);
   oneDNN    bench/dnnl_sgemm.c built into a temporary directory: sgemm on the GEMM shapes of
             each net's training step (as nnc's training graph has them) and on n x n x n.
+Issue 14's rows (bench/cnn_bench.py, rendered by report_cnn.py): the mnist convnet's training
+epoch against PyTorch, its convolutions against oneDNN's primitives (dnnl_conv.c), its inference
+against oneDNN (dnnl_cnn.c) and PyTorch, and its compile time.
 Every implementation runs as a server process (--serve) that compiles/builds its net once, warms
 up and calibrates how many steps take --min-time seconds. The harness then interleaves timed runs
 round by round (nnc, torch, torch-foreach, numpy, oneDNN, nnc, ...), --repeats rounds, and takes
@@ -46,7 +50,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from benchutil import Foreign, machine_busy, wait_quiet  # noqa: E402
+from benchutil import Foreign, Worker, machine_busy, rounds, wait_quiet  # noqa: E402
+import cnn_bench  # noqa: E402
 from data_bench import bench_data, cpu_model  # noqa: E402
 from machine import (build_peak, combine_peak, cpu_flags, host_cpu_info,  # noqa: E402
                      lscpu_summary, measure_peak)
@@ -70,63 +75,11 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-class Worker:
-    """A --serve process: first stdout line describes it, then one JSON line per request."""
-
-    def __init__(self, label, cmd, logdir):
-        self.label, self.cmd = label, cmd
-        self.errpath = os.path.join(logdir, label.replace(" ", "_").replace("/", "_") + ".err")
-        self.err = open(self.errpath, "w")
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=self.err, text=True, bufsize=1)
-        self.info = self._read()
-
-    def _read(self):
-        line = self.p.stdout.readline()
-        if not line:
-            self.p.wait()
-            self.err.flush()
-            with open(self.errpath) as f:
-                err = f.read()
-            raise RuntimeError(f"{self.label} ended (exit {self.p.returncode}): "
-                               f"{' '.join(self.cmd)}\n{err[-2000:]}")
-        return json.loads(line)
-
-    def request(self, line):
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        reply = self._read()
-        if "error" in reply:
-            raise RuntimeError(f"{self.label}: {reply['error']}")
-        return reply
-
-    def close(self):
-        last = {}
-        try:
-            self.p.stdin.write("quit\n")
-            self.p.stdin.flush()
-            last = self._read()
-            self.p.wait(timeout=30)
-        except Exception:  # noqa: BLE001 (a dead worker has nothing more to say)
-            self.p.kill()
-            self.p.wait()
-        self.err.close()
-        return last
-
-
 def peer_cmd(impl, net, threads, min_time):
     return PEER_ENV + BLAS_ENV + [
         f"OMP_NUM_THREADS={threads}", PEER_PYTHON, os.path.join(HERE, "peers.py"), "--serve",
         "--impl", impl, "--dims", ",".join(map(str, net.dims)), "--batch", str(net.batch),
         "--loss", net.loss, "--threads", str(threads), "--min-time", str(min_time)]
-
-
-def check_peer_blas(worker, want):
-    """A peer must run the OpenBLAS kernels the report names (openblas.choose()'s "used")."""
-    got = ", ".join(sorted({b[2] or "?" for b in worker.info.get("blas", [])}))
-    if want and got and got != want:
-        raise RuntimeError(f"{worker.label}: OpenBLAS reports core type {got}, expected {want} "
-                           f"({' '.join(worker.cmd[:8])} ...)")
 
 
 def dnnl_cmd(binary, threads, min_time):
@@ -135,26 +88,6 @@ def dnnl_cmd(binary, threads, min_time):
 
 def gemm_request(g):
     return f"{g['m']} {g['k']} {g['n']} {'T' if g['ta'] else 'N'} {'T' if g['tb'] else 'N'}"
-
-
-def rounds(a, pids, body, what):
-    """Runs body() --repeats times; re-runs a round while others used > 10 % of the CPUs
-    (--tries in all), keeping the quietest attempt. Returns the list of round results and the
-    background load of each kept round."""
-    kept, loads = [], []
-    for r in range(a.repeats):
-        best = None
-        for _ in range(a.tries):
-            with Foreign(pids) as fg:
-                res = body()
-            if best is None or fg.frac < best[1]:
-                best = (res, fg.frac)
-            if fg.frac < 0.10:
-                break
-        kept.append(best[0])
-        loads.append(best[1])
-        log(f"  {what}: round {r + 1}/{a.repeats} (others used {best[1]:.0%} of the CPUs)")
-    return kept, loads
 
 
 def bench_net(a, net, threads, tools, logdir):
@@ -170,7 +103,7 @@ def bench_net(a, net, threads, tools, logdir):
         for impl in ("torch", "torch-foreach", "numpy"):
             w[impl] = Worker(f"{impl} {net.name} t{threads}",
                              peer_cmd(impl, net, threads, a.min_time), logdir)
-            check_peer_blas(w[impl], tools["openblas"].get("used"))
+            openblas.check_worker(w[impl], tools["openblas"].get("used"))
         w["onednn"] = Worker(f"onednn {net.name} t{threads}",
                              dnnl_cmd(tools["dnnl"], threads, a.gemm_min_time), logdir)
         gemms = w["nnc"].info["gemms"]
@@ -286,6 +219,9 @@ def main():
     ap.add_argument("--gemm-sizes", type=int, nargs="*", help="GEMM-alone sizes (default "
                     "128 256 512 1024; none: skip)")
     ap.add_argument("--no-compile", action="store_true", help="skip the compile-time rows")
+    ap.add_argument("--cnn-only", action="store_true", help="only issue 14's rows (the mnist "
+                    "convnet; bench/cnn_bench.py) and the machine; writes nothing unless --out")
+    ap.add_argument("--no-cnn", action="store_true", help="skip issue 14's rows")
     ap.add_argument("--data-size", default="200M", help="the data row's CSV (gen_csv.py --size; "
                     "default 200M; 0: skip the row)")
     ap.add_argument("--max-wait", type=float, help="seconds to wait for a quiet machine before "
@@ -307,20 +243,25 @@ def main():
     a.min_time = a.min_time or (0.1 if q else 0.3)
     a.gemm_min_time = a.gemm_min_time or (0.05 if q else 0.1)
     a.max_wait = a.max_wait if a.max_wait is not None else (0 if q else 120)
-    out = a.out if a.out else (None if q else os.path.join(REPO, "docs", "performance.md"))
-    sizes = GEMM_SIZES if a.gemm_sizes is None else a.gemm_sizes
+    if a.cnn_only and a.no_cnn:
+        sys.exit("run_bench: --cnn-only and --no-cnn exclude each other")
+    out = a.out if a.out else (None if q or a.cnn_only else
+                               os.path.join(REPO, "docs", "performance.md"))
+    sizes = [] if a.cnn_only else GEMM_SIZES if a.gemm_sizes is None else a.gemm_sizes
     if a.from_json:
         with open(a.from_json) as f:
             raw = json.load(f)
         for k, v in raw.get("args", {}).items():
             setattr(a, k, v)
-        text = render(a, raw["meta"], raw["nets"], raw["gemm"], raw["compile"], raw.get("data"))
+        text = render(a, raw["meta"], raw["nets"], raw["gemm"], raw["compile"], raw.get("data"),
+                      raw.get("cnn"))
         print(text)
         if a.out:
             with open(a.out, "w") as f:
                 f.write(text)
         return
-    nets = [n for n in NETS if (not a.nets or n.name in a.nets) and not (q and n.name == LARGEST)]
+    nets = [n for n in NETS if (not a.nets or n.name in a.nets) and not (q and n.name == LARGEST)
+            and not a.cnn_only]
 
     busy_at_start = machine_busy(2.0)
     tmp = tempfile.mkdtemp(prefix="nnc-bench-")
@@ -335,8 +276,12 @@ def main():
         tools["dnnl"] = os.path.join(tmp, "dnnl_sgemm")
         subprocess.run(["gcc", "-O2", "-fopenmp", os.path.join(HERE, "dnnl_sgemm.c"), "-ldnnl",
                         "-o", tools["dnnl"]], check=True)
+        if not a.no_cnn:
+            tools.update(cnn_bench.build_tools(tmp))
         commit = a.commit or git("rev-parse", "--short=12", "HEAD")
-        dirty = [] if a.commit else sorted({line[3:].split("/")[0] for line in git(
+        # git() strips the output, and with it the first line's leading status blank: take the
+        # path as the line's last field.
+        dirty = [] if a.commit else sorted({line.split()[-1].split("/")[0] for line in git(
             "status", "--porcelain", "--", "ir", "codegen", "frontend", "runtime", "tools",
             "support", "grammar").splitlines() if line.strip()})
         cmd = shlex.join(["python3", "bench/run_bench.py"] + sys.argv[1:])
@@ -346,6 +291,7 @@ def main():
                                             dict(lscpu).get("Vendor ID", ""), log)
         if tools["openblas"]["coretype"]:
             BLAS_ENV[:] = [f"OPENBLAS_CORETYPE={tools['openblas']['coretype']}"]
+        tools["peer_env"], tools["python"] = PEER_ENV + BLAS_ENV, PEER_PYTHON
         host_cpu, host_bits = host_cpu_info(tools["nnc-bench"])
         log(f"run_bench: {len(nets)} nets x threads {a.threads}, GEMM sizes {sizes}, "
             f"{a.repeats} rounds, machine {busy_at_start:.0%} busy at start; logs in {tmp}")
@@ -379,16 +325,18 @@ def main():
                 g = bench_gemm(a, n, th, tools, tmp)
                 gemm_rows.append(g)
                 log(f"  -> nnc {g['gflops']['nnc']:.1f} GFLOP/s, oneDNN {g['gflops']['onednn']:.1f}")
-        comp = None if a.no_compile else bench_compile(a, tools)
-        data = None if a.data_size == "0" else bench_data(a.data_size, a.repeats, tools["nnc-bench"],
-                                                          tmp, log)
+        comp = None if a.no_compile or a.cnn_only else bench_compile(a, tools)
+        data = None if a.data_size == "0" or a.cnn_only else bench_data(
+            a.data_size, a.repeats, tools["nnc-bench"], tmp, log)
+        cnn = None if a.no_cnn else cnn_bench.bench_cnn(a, tools, tmp)
         peak_end = peak("end")
 
         meta = {"date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
                 "commit": commit, "dirty": ", ".join(f"`{d}/`" for d in dirty), "command": cmd,
                 "lscpu": lscpu, "flags": flags, "busy_at_start": busy_at_start,
                 "elapsed_s": time.time() - t_start, "note": a.note, "cpu": cpu_model(),
-                "opt_level": results[0]["nnc_opt_level"] if results else None,
+                "opt_level": (results[0]["nnc_opt_level"] if results else
+                              cnn["train"][0]["nnc_opt_level"] if cnn and cnn["train"] else None),
                 "kernel": platform.release(), "openblas_env": {
                     k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
                     if k in os.environ}, "peer_openblas": tools["openblas"],
@@ -408,7 +356,19 @@ def main():
                                      .replace(HERE + "/", "bench/") for c in meta["peer_commands"]]
         else:
             meta["peer_commands"] = []
-        text = render(a, meta, results, gemm_rows, comp, data)
+        if cnn and cnn["train"]:
+            t = cnn["train"][0]
+            meta.setdefault("torch", t["torch_info"]["torch"])
+            meta.setdefault("numpy", t["torch_info"]["numpy"])
+            meta.setdefault("blas", ", ".join(f"{b[0]} {b[1]} ({b[2]} kernels)"
+                                              for b in t["torch_info"]["blas"]))
+            meta.setdefault("onednn", t["onednn"]["version"])
+            meta["cnn_commands"] = [
+                " ".join(c).replace(PEER_PYTHON + " " + HERE, "/usr/bin/python3 bench")
+                .replace(tools["nnc-bench"], "build/bin/nnc-bench").replace(tmp + "/", "/tmp/")
+                .replace(HERE + "/", "bench/").replace(REPO + "/", "")
+                for c in cnn_bench.commands(tools, a.min_time)]
+        text = render(a, meta, results, gemm_rows, comp, data, cnn)
         print(text)
         if out:
             with open(out, "w") as f:
@@ -419,7 +379,7 @@ def main():
                 args = {k: getattr(a, k) for k in ("repeats", "min_time", "gemm_min_time",
                                                    "max_wait", "tries")}
                 json.dump({"meta": meta, "args": args, "nets": results, "gemm": gemm_rows,
-                           "compile": comp, "data": data}, f, indent=1)
+                           "compile": comp, "data": data, "cnn": cnn}, f, indent=1)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

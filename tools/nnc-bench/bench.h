@@ -21,6 +21,7 @@ struct Options {
   std::vector<int64_t> gemm; // --gemm M,K,N
   std::vector<int64_t> conv; // --conv N,C,H,W,F,KH,KW,PAD
   int64_t batch = 0;         // 0 = the model's batch_size
+  int64_t lastBatch = 0;     // > 0: also time the step on this many rows ("train_last")
   int repeats = 5;
   int threads = 1;      // the kernels' threads (codegen::JitCompiler)
   double minTime = 0.3; // seconds per timed run
@@ -55,7 +56,8 @@ struct Bench {
 };
 
 /// Compiles `opts.modelPath`; fills report["compile_ms"], the model's shapes
-/// and FLOP counts, and the "train" (and unless --no-infer "infer") workloads.
+/// and FLOP counts, and the "train" (and unless --no-infer "infer") workloads;
+/// with opts.lastBatch also "train_last", the same step on that many rows.
 /// Throws std::runtime_error with a printable message on errors.
 std::unique_ptr<Bench> compileModel(const Options &opts);
 /// Builds and compiles the matmul graph of opts.gemm; one "gemm" workload.

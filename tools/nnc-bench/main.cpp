@@ -1,6 +1,6 @@
 // nnc-bench: how fast is what nnc generates?
 //
-//   nnc-bench model.nn [--batch N] [--repeats N] [--threads N] [--json]
+//   nnc-bench model.nn [--batch N] [--last-batch N] [--repeats N] [--threads N] [--json]
 //   nnc-bench --gemm M,K,N [--repeats N] [--json]
 //   nnc-bench --conv N,C,H,W,F,KH,KW,PAD [--threads T] [--json]
 //   nnc-bench --data FILE.csv [--data-cache DIR] [--json]
@@ -16,9 +16,10 @@
 // --serve is for bench/run_bench.py, which interleaves nnc with its peers:
 // after compiling, warming up and calibrating it prints the report as one
 // JSON line, then answers each stdin line "NAME [STEPS]" (NAME = train,
-// infer or gemm) with one timed run as a JSON line
-// {"name": NAME, "steps": n, "sec": seconds per iteration}; "quit" or end of
-// input ends it (after a last JSON line with the final report fields).
+// train_last, infer, gemm, forward, backward_data or backward_weights) with
+// one timed run as a JSON line {"name": NAME, "steps": n, "sec": seconds per
+// iteration}; "quit" or end of input ends it (after a last JSON line with
+// the final report fields).
 // Every report (--json, --serve's first line) names the host CPU as LLVM does
 // ("host_cpu") and its widest vector registers ("host_vector_bits").
 #include "bench.h"
@@ -51,6 +52,9 @@ Options parseOptions(int argc, char **argv) {
   app.add_option("--data", o.dataPath, "time reading this CSV instead (MB/s, peak RSS)");
   app.add_option("--data-cache", o.dataCache, "with --data: keep and reuse a data cache here");
   app.add_option("--batch", o.batch, "batch size (default: the model's batch_size)");
+  app.add_option("--last-batch", o.lastBatch,
+                 "also time the training step on this many rows (an epoch's partial last batch, "
+                 "the same kernel): workload train_last");
   app.add_option("--repeats", o.repeats, "timed runs; the median is reported (default 5)");
   app.add_option("--threads", o.threads,
                  "threads the kernels may use (large matmuls and elementwise loops are split)");
@@ -109,6 +113,8 @@ Options parseOptions(int argc, char **argv) {
     usage(fmt::format("--threads must be between 1 and {}, got {}", kMaxThreads, o.threads));
   if (o.batch < 0 || o.batch > (1 << 24))
     usage(fmt::format("--batch must be between 1 and {}, got {}", 1 << 24, o.batch));
+  if (o.lastBatch < 0)
+    usage(fmt::format("--last-batch must be positive, got {}", o.lastBatch));
   if (!(o.minTime > 0))
     usage("--min-time must be positive");
   if (o.steps < 0)
@@ -162,13 +168,14 @@ void printText(const nlohmann::ordered_json &r) {
                              r["params"].get<int64_t>(), r["flop_train_step"].get<double>(),
                              r["gemms"].size());
   }
-  for (const char *name : {"train", "infer", "gemm", "forward", "backward_data", "backward_weights"}) {
+  for (const char *name : {"train", "train_last", "infer", "gemm", "forward", "backward_data", "backward_weights"}) {
     if (!r.contains(name))
       continue;
     const auto &w = r[name];
-    std::string what = std::string(name) == "train"   ? "train step"
-                       : std::string(name) == "infer" ? "inference"
-                                                      : name;
+    std::string what = std::string(name) == "train"        ? "train step"
+                       : std::string(name) == "train_last" ? "train step, last batch"
+                       : std::string(name) == "infer"      ? "inference"
+                                                           : name;
     std::string rate = w.contains("samples_per_s")
                            ? fmt::format(", {:.0f} samples/s", w["samples_per_s"].get<double>())
                            : "";

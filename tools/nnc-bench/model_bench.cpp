@@ -54,6 +54,45 @@ double matmulFlop(const ir::Graph &g, int64_t batch) {
   return flop;
 }
 
+/// The convolutions of `g` (conv2d and its two gradients) with B bound to
+/// `batch`: the op, its window's input x[B,C,H,W], filter w[F,C,KH,KW] and
+/// output y[B,F,OH,OW] (for a gradient, the x, w and y of the convolution it
+/// differentiates), and the zero padding (top, left, bottom, right). The
+/// harness reads from it which passes of each convolution a step computes.
+nlohmann::ordered_json convShapes(const ir::Graph &g, int64_t batch) {
+  auto dims = [batch](const ir::Shape &s) {
+    nlohmann::ordered_json d = nlohmann::ordered_json::array();
+    for (int64_t v : s.dims)
+      d.push_back(bound(v, batch));
+    return d;
+  };
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto &n : g.nodes()) {
+    const ir::Shape *x = nullptr, *w = nullptr, *y = nullptr;
+    const char *pass = nullptr;
+    if (n->kind == ir::OpKind::Conv2D) { // (x, w) -> y
+      x = &n->operand(0)->shape(), w = &n->operand(1)->shape(), y = &n->shape();
+      pass = "forward";
+    } else if (n->kind == ir::OpKind::Conv2DGradInput) { // (g, w) -> x
+      x = &n->shape(), w = &n->operand(1)->shape(), y = &n->operand(0)->shape();
+      pass = "backward_data";
+    } else if (n->kind == ir::OpKind::Conv2DGradFilter) { // (x, g) -> w
+      x = &n->operand(0)->shape(), w = &n->shape(), y = &n->operand(1)->shape();
+      pass = "backward_weights";
+    } else {
+      continue;
+    }
+    const ir::Window2D &v = n->win;
+    list.push_back({{"pass", pass},
+                    {"x", dims(*x)},
+                    {"w", dims(*w)},
+                    {"y", dims(*y)},
+                    {"stride", {v.sh, v.sw}},
+                    {"pad", {v.top, v.left, v.bottom, v.right}}});
+  }
+  return list;
+}
+
 /// The GEMMs of `g` as a BLAS would be called for them: C[M,N] = op(A) op(B),
 /// where an operand that is a `transpose` node is read transposed in place.
 nlohmann::ordered_json gemmShapes(const ir::Graph &g, int64_t batch) {
@@ -155,6 +194,7 @@ std::unique_ptr<Bench> compileModel(const Options &opts) {
   r["flop_infer"] = fwd;
   r["flop_step_gemms"] = matmulFlop(*st->trainGraph, B);
   r["gemms"] = gemmShapes(*st->trainGraph, B);
+  r["convs"] = convShapes(*st->trainGraph, B);
   r["workspace_bytes"] = stepSig.workspaceBytes;
   r["opt_level"] = opts.optLevel;
   r["compile_ms"] = {{"front_end", ms(t1 - t0)},
@@ -212,6 +252,26 @@ std::unique_ptr<Bench> compileModel(const Options &opts) {
     }
   };
   out->workloads.push_back({"train", train, 0, 3 * fwd, (double)B});
+  if (opts.lastBatch > 0) {
+    // An epoch's last, partial batch: the same kernel on fewer rows, as
+    // runtime::Trainer runs it (the first lastBatch rows of each batch).
+    if (opts.lastBatch > B)
+      throw std::runtime_error(
+          fmt::format("--last-batch {} is larger than the batch {}", opts.lastBatch, B));
+    int64_t L = opts.lastBatch;
+    auto last = [s, feat, target, classification, L](int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        int j = (int)(s->trainCursor++ % kBatches);
+        void *t = classification ? (void *)s->labels[j].data() : (void *)s->targets[j].data();
+        s->step->bind(Binding::Input, feat, s->features[j].data());
+        s->step->bind(Binding::Input, target, t);
+        s->step->run(L);
+      }
+    };
+    out->workloads.push_back(
+        {"train_last", last, 0, 3 * fwd * (double)L / (double)B, (double)L});
+    r["last_batch"] = L;
+  }
 
   if (!opts.noInfer && !opts.compileOnly) {
     // Inference: the forward pass to "prediction" (no loss, no softmax head),
