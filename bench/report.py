@@ -263,7 +263,7 @@ def render_header(add, a, meta):
         f"for the host CPU); PyTorch {meta.get('torch', '?')}, "
         f"NumPy {meta.get('numpy', '?')}, BLAS {meta.get('blas', '?')}"
         + (f" for NumPy and PyTorch's matmuls, {describe_openblas(ob)}" if ob else "")
-        + f"; oneDNN {meta.get('onednn', '?')} (`dnnl_sgemm`, OpenMP); "
+        + f"; oneDNN {meta.get('onednn', '?')} (`dnnl_sgemm`, `dnnl_conv`, `dnnl_cnn`, OpenMP); "
         f"Linux {meta.get('kernel') or platform.release()}")
     env = meta.get("openblas_env")
     why = ("this machine pins OpenBLAS to its Haswell kernels otherwise" if env is None else
