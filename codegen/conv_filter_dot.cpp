@@ -4,12 +4,16 @@
 // (lower_conv_grad.cpp: dW^T = col * g^T) must transpose g, which costs more
 // than its few FMAs when K is 9; here g's rows are read as they are.
 // Per image: the patches col[K, Ppad] (im2col, zeros past P), then for each
-// tile of ft filters the ft x K lane-wise partial sums are loaded, updated
-// along the pixels (ft g vectors, one col vector at a time: ft*K FMAs per
-// ft+K loads) and stored back (an L1-resident [F, K, lanes] buffer); at the
-// end each partial-sum vector is added up in lane order. Every dW entry is
-// the same sum in the same order whatever tile or thread computes it, so
-// threads (which take filters) give the same bits as one.
+// tile of ft filters ft x K lane-wise sums from zero along the pixels (ft g
+// vectors, one col vector at a time: ft*K FMAs per ft+K loads), added to the
+// running sums (an L1-resident [F, K, lanes] buffer) after the image: per
+// lane ~P/lanes products per image, then one add per image, chains as short
+// as the GEMM form's (one sum over every image's pixels put the BN parity
+// case's conv weights 1.3e-5 off the float64 reference, against 5e-6 in the
+// GEMM's order and 9e-6 in this one). At the end each running-sum vector is
+// added up in lane order. Every dW entry is the same sum in the same order
+// whatever tile or thread computes it: threads (which take filters) give
+// the same bits as one.
 #include "codegen/conv_im2col.h"
 #include "codegen/loop_builder.h"
 #include "codegen/lowering.h"
@@ -112,10 +116,10 @@ bool lowerConv2DGradFilterDot(Lowering &L, const ir::Node &n) {
           gRow[i] = b.CreateInBoundsGEP(
               f32, G, b.CreateAdd(b.CreateMul(img, I(d.F * d.P)), b.CreateMul(row[i], I(d.P))));
         }
-        // The tile's sums in allocas (registers after SROA: constant indices).
-        for (int i = 0; i < ft; ++i)
-          for (int64_t k = 0; k < K; ++k)
-            b.CreateStore(b.CreateAlignedLoad(vec, sumAt(row[i], k), Align(4)), acc[i * K + k]);
+        // This image's sums, from zero, in allocas (registers after SROA:
+        // constant indices); added to the running sums after the image.
+        for (Value *a : acc)
+          b.CreateStore(zero, a);
         // One pixel vector: ft g vectors (masked: the last, partial one).
         auto step = [&](Value *p, Value *mask) {
           std::vector<Value *> gv(ft), a(ft * K);
@@ -141,8 +145,12 @@ bool lowerConv2DGradFilterDot(Lowering &L, const ir::Node &n) {
           step(I(fullVectors * w), lanesBelow(b, w, I(0), I(tailLanes)));
         for (int i = 0; i < ft; ++i)
           emitIf(b, live[i], [&] {
-            for (int64_t k = 0; k < K; ++k)
-              b.CreateAlignedStore(b.CreateLoad(vec, acc[i * K + k]), sumAt(row[i], k), Align(4));
+            for (int64_t k = 0; k < K; ++k) {
+              Value *at = sumAt(row[i], k);
+              b.CreateAlignedStore(b.CreateFAdd(b.CreateAlignedLoad(vec, at, Align(4)),
+                                                b.CreateLoad(vec, acc[i * K + k])),
+                                   at, Align(4));
+            }
           });
       });
     });
