@@ -70,18 +70,20 @@ Value *smin(IRBuilder<> &b, Value *x, Value *y) {
 class KernelPicker {
 public:
   /// Edge kernels only where they save more than 2% of the work, and none
-  /// for compact (tiny-shape) kernels or GEMMs under kEdgeMinMacs: each
-  /// costs 20-40 ms of LLVM's time, more than a small GEMM's 2-5% saves in a
-  /// run (the mnist convnet's 128x1600x10 dense gradients: ~1 us per step).
+  /// for compact (tiny-shape) kernels: each costs 20-40 ms of LLVM's time.
+  /// Rows: not for GEMMs under kEdgeMinMacs either, whose 2-5% are ~1 us
+  /// per step (the mnist convnet's 128x1600x10 dense gradients). Vectors:
+  /// when every tile is that narrow (N = 10 with 4-vector tiles), the
+  /// narrow kernel is the only one.
   static constexpr int64_t kEdgeMinMacs = int64_t(1) << 22;
   KernelPicker(GemmKernels &k, const GemmConfig &cfg, APanel a, bool packedB, int mr, int nv,
                int64_t maxM, int64_t maxN, bool compact, int64_t macs,
                const GemmKernels::Epilogue *epilogue = nullptr)
       : lanes_(cfg.lanes) {
     int64_t nr = (int64_t)nv * cfg.lanes;
-    if (!compact && macs >= kEdgeMinMacs) {
+    if (!compact) {
       int rem = (int)(maxM % mr);
-      if (rem && (mr - rem) * 50 > maxM)
+      if (rem && (mr - rem) * 50 > maxM && macs >= kEdgeMinMacs)
         mrEdge_ = rem;
       int nvRem = (int)(((maxN % nr) + cfg.lanes - 1) / cfg.lanes);
       if (nvRem && (nv - nvRem) * cfg.lanes * 50 > maxN)
@@ -91,8 +93,11 @@ public:
       int unroll = m == mr && v == nv && !compact ? cfg.kUnroll : 1;
       return k.microKernel({a, packedB, m, v, mr, nv, compact, unroll, epilogue});
     };
-    fn_[0] = spec(mr, nv);
-    fn_[1] = mrEdge_ ? spec(mrEdge_, nv) : nullptr;
+    int mainNv = nv;
+    if (nvEdge_ && maxN <= (int64_t)nvEdge_ * cfg.lanes) // every tile takes the narrow kernel
+      mainNv = nvEdge_, nvEdge_ = 0;
+    fn_[0] = spec(mr, mainNv);
+    fn_[1] = mrEdge_ ? spec(mrEdge_, mainNv) : nullptr;
     fn_[2] = nvEdge_ ? spec(mr, nvEdge_) : nullptr;
     fn_[3] = mrEdge_ && nvEdge_ ? spec(mrEdge_, nvEdge_) : nullptr;
   }
