@@ -5,7 +5,8 @@
 // x[b,c,:,:]: lane l of a vector accumulator takes elements l, l+V, ... of
 // the contiguous block (V the lanes; past its end 0), then the lanes are
 // added in halves (V/2 pairs, V/4, ..., 1). The fuse pass never makes it a
-// tail, so -O0 and -O3 sum in this same order.
+// tail, so -O0 and -O3 sum in this same order. Large ones are split across
+// threads by channel (each channel still summed over the images in order).
 #include "codegen/loop_builder.h"
 #include "codegen/lowering.h"
 #include "ir/fusion_group.h"
@@ -20,6 +21,9 @@ using ir::OpKind;
 
 namespace {
 
+/// Block sums of at least this many elements are split across threads.
+constexpr int64_t kParallelMinElements = int64_t(1) << 18;
+
 bool lowerBlockSum(Lowering &L, const ir::Node &n) {
   const int w = L.options().gemm.lanes;
   if (!ir::isBlockReduction(n) || n.type.dtype != ir::DType::F32 || w < 2)
@@ -32,33 +36,42 @@ bool lowerBlockSum(Lowering &L, const ir::Node &n) {
   Type *f32 = b.getFloatTy();
   auto *vec = FixedVectorType::get(f32, w);
   auto I = [&](int64_t v) { return b.getInt64(v); };
-  Value *X = L.storage(n.operand(0)), *Out = L.storage(&n);
-  emitLoop(b, I(0), I(kept), I(1), [&](Value *k) {
-    b.CreateStore(ConstantFP::get(f32, 0.0), b.CreateInBoundsGEP(f32, Out, k));
-  });
   Value *zero = Constant::getNullValue(vec);
-  emitLoop(b, I(0), L.dim(xd[0]), I(1), [&](Value *img) {
-    emitLoop(b, I(0), I(kept), I(1), [&](Value *k) {
-      Value *row = b.CreateInBoundsGEP(f32, X, b.CreateMul(b.CreateAdd(b.CreateMul(img, I(kept)), k), I(block)));
-      AllocaInst *acc = L.entryAlloca(vec);
-      b.CreateStore(zero, acc);
-      emitLoop(b, I(0), I(block), I(w), [&](Value *s) {
-        Value *m = lanesBelow(b, w, s, I(block));
-        Value *v = b.CreateMaskedLoad(vec, b.CreateInBoundsGEP(f32, row, s), Align(4), m, zero);
-        b.CreateStore(b.CreateFAdd(b.CreateLoad(vec, acc), v), acc);
-      });
-      Value *v = b.CreateLoad(vec, acc);
-      for (int half = w / 2; half >= 1; half /= 2) {
-        std::vector<int> lo, hi;
-        for (int l = 0; l < half; ++l)
-          lo.push_back(l), hi.push_back(half + l);
-        v = b.CreateFAdd(b.CreateShuffleVector(v, lo), b.CreateShuffleVector(v, hi));
-      }
-      Value *sum = b.CreateExtractElement(v, (uint64_t)0);
+  // Channels [k0, k1), each summed over the images in order: threads take
+  // channels, and every sum is the same on any thread count.
+  auto channels = [&](Value *k0, Value *k1) {
+    Value *X = L.storage(n.operand(0)), *Out = L.storage(&n);
+    emitLoop(b, k0, k1, I(1), [&](Value *k) {
       Value *p = b.CreateInBoundsGEP(f32, Out, k);
-      b.CreateStore(b.CreateFAdd(b.CreateLoad(f32, p), sum), p);
+      b.CreateStore(ConstantFP::get(f32, 0.0), p);
+      emitLoop(b, I(0), L.dim(xd[0]), I(1), [&](Value *img) {
+        Value *row = b.CreateInBoundsGEP(
+            f32, X, b.CreateMul(b.CreateAdd(b.CreateMul(img, I(kept)), k), I(block)));
+        AllocaInst *acc = L.entryAlloca(vec);
+        b.CreateStore(zero, acc);
+        emitLoop(b, I(0), I(block), I(w), [&](Value *s) {
+          Value *m = lanesBelow(b, w, s, I(block));
+          Value *v = b.CreateMaskedLoad(vec, b.CreateInBoundsGEP(f32, row, s), Align(4), m, zero);
+          b.CreateStore(b.CreateFAdd(b.CreateLoad(vec, acc), v), acc);
+        });
+        Value *v = b.CreateLoad(vec, acc);
+        for (int half = w / 2; half >= 1; half /= 2) {
+          std::vector<int> lo, hi;
+          for (int l = 0; l < half; ++l)
+            lo.push_back(l), hi.push_back(half + l);
+          v = b.CreateFAdd(b.CreateShuffleVector(v, lo), b.CreateShuffleVector(v, hi));
+        }
+        Value *sum = b.CreateExtractElement(v, (uint64_t)0);
+        b.CreateStore(b.CreateFAdd(b.CreateLoad(f32, p), sum), p);
+      });
     });
-  });
+  };
+  // Large ones (conv1's bias gradient: [128,32,26,26]) on every thread.
+  const int64_t elements = L.options().maxBatch * kept * block;
+  if (L.options().threads > 1 && kept > 1 && elements >= kParallelMinElements)
+    L.parallelFor(I(kept), [&](Value *first, Value *end) { channels(first, end); });
+  else
+    channels(I(0), I(kept));
   return true;
 }
 

@@ -340,11 +340,18 @@ namespace {
 // fuse pass leaves it out of the mask's group, so the fused graph gives the
 // unfused graph's bits; both are within float rounding of a double sum.
 // Seen failing with the reduction allowed as a fused tail (element order).
-std::vector<float> runBiasGrad(bool fuse, std::vector<float> *gIn = nullptr, std::vector<float> *hIn = nullptr) {
+// A large one is split across threads by channel, with one thread's bits
+// (seen failing with each part one channel short).
+struct BiasGradShape {
+  int64_t C = 6, H = 13, W = 11, batch = 5;
+  int threads = 1;
+};
+std::vector<float> runBiasGrad(bool fuse, std::vector<float> *gIn = nullptr, std::vector<float> *hIn = nullptr,
+                               BiasGradShape sh = {}) {
   ir::Graph g("biasgrad");
   ir::Builder b(g);
-  ir::Node *h = b.input("h", {DType::F32, Shape{ir::kBatch, 6, 13, 11}});
-  ir::Node *gy = b.input("g", {DType::F32, Shape{ir::kBatch, 6, 13, 11}});
+  ir::Node *h = b.input("h", {DType::F32, Shape{ir::kBatch, sh.C, sh.H, sh.W}});
+  ir::Node *gy = b.input("g", {DType::F32, Shape{ir::kBatch, sh.C, sh.H, sh.W}});
   ir::Node *mask = b.binary(ir::OpKind::Greater, h, b.constant(0.0, DType::F32));
   b.output("db", b.reduceSum(b.mul(gy, mask), {0, 2, 3}, true));
   auto graph = g.clone();
@@ -352,8 +359,8 @@ std::vector<float> runBiasGrad(bool fuse, std::vector<float> *gIn = nullptr, std
     ir::PassContext ctx;
     EXPECT_EQ(ir::runPass("fuse", graph, ctx), "");
   }
-  codegen::JitCompiler jit(1);
-  const int64_t batch = 5;
+  codegen::JitCompiler jit(sh.threads);
+  const int64_t batch = sh.batch;
   codegen::KernelSignature sig = jit.add(*graph, "biasgrad", batch);
   jit.compile(2);
   codegen::KernelFn fn = jit.lookup("biasgrad");
@@ -390,5 +397,15 @@ TEST(BlockReduction, FusedAndUnfusedGiveTheSameBitsAndTheSum) {
       }
     EXPECT_NEAR(plain[c], ref, 715 * std::ldexp(1.0, -24) * scale) << "channel " << c;
   }
+}
+
+TEST(BlockReduction, TwoThreadsGiveOneThreadsBits) {
+  BiasGradShape big{8, 26, 26, 64, 1}; // 64 x 8 x 676 elements: over the threads' bar
+  std::vector<float> one = runBiasGrad(false, nullptr, nullptr, big);
+  big.threads = 2;
+  std::vector<float> two = runBiasGrad(false, nullptr, nullptr, big), fused = runBiasGrad(true, nullptr, nullptr, big);
+  ASSERT_EQ(one.size(), 8u);
+  EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * 4));
+  EXPECT_EQ(0, std::memcmp(one.data(), fused.data(), one.size() * 4));
 }
 } // namespace
